@@ -1,0 +1,272 @@
+//! Generates typed Rust clients from OpenAPI documents, with authentication
+//! inferred from the document's security schemes.
+//!
+//! From a build script, in the style of `prost-build`:
+//!
+//! ```no_run
+//! // build.rs, in `fn main`: writes $OUT_DIR/petstore.rs and prints
+//! // `cargo:rerun-if-changed` for the document.
+//! if let Err(error) = generator::Generator::new()
+//!     .spec("openapi/petstore.yaml")
+//!     .generate()
+//! {
+//!     eprintln!("error: {error}");
+//!     std::process::exit(1);
+//! }
+//! ```
+//!
+//! ```ignore
+//! // src/main.rs
+//! mod petstore {
+//!     include!(concat!(env!("OUT_DIR"), "/petstore.rs"));
+//! }
+//!
+//! let client = petstore::Client::builder()
+//!     .auth(petstore::auth::Oauth::client_credentials(id, secret))
+//!     .build()?;
+//! let pets = client.list_pets().limit(10).send().await?;
+//! ```
+//!
+//! The generated module depends only on the `runtime` crate, reached through
+//! `::runtime::__private` (see [`Options::runtime_crate`]).
+//!
+//! Generation is a one-way pipeline: [`load`](crate::load) reads the
+//! document, `model` decides every type, name and security requirement, and
+//! `emit` turns the model into tokens that prettyplease formats.
+
+mod emit;
+mod error;
+mod inspect;
+mod load;
+mod model;
+
+use std::path::{Path, PathBuf};
+
+pub use error::{Error, Location, Warning};
+pub use inspect::InspectFormat;
+
+/// Options shared by the [`Generator`] builder and the command line.
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
+pub struct Options {
+    /// The OpenAPI document (YAML or JSON).
+    #[cfg_attr(feature = "cli", arg(value_name = "SPEC"))]
+    pub spec: PathBuf,
+    /// The path of the runtime crate in generated code.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "PATH", default_value = DEFAULT_RUNTIME_CRATE)
+    )]
+    pub runtime_crate: String,
+}
+
+const DEFAULT_RUNTIME_CRATE: &str = "::runtime";
+
+impl Options {
+    /// Options for `spec` with every default.
+    pub fn new(spec: impl Into<PathBuf>) -> Self {
+        Options {
+            spec: spec.into(),
+            runtime_crate: DEFAULT_RUNTIME_CRATE.to_owned(),
+        }
+    }
+}
+
+/// What one generation produced.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// The formatted module, starting with an `@generated` header.
+    pub code: String,
+    /// Every file read, for `cargo:rerun-if-changed`.
+    pub files_read: Vec<PathBuf>,
+    /// What the generator worked around in the document.
+    pub warnings: Vec<Warning>,
+}
+
+/// Generates the client module for `options`.
+pub fn generate(options: &Options) -> Result<Output, Error> {
+    let document = load::load(&options.spec)?;
+    let api = model::build(&document)?;
+    let code = emit::emit(&api, &options.runtime_crate)?;
+    Ok(Output {
+        code,
+        files_read: document.files_read,
+        warnings: api.warnings,
+    })
+}
+
+/// Describes the security the generator infers from `spec`: per scheme its
+/// flows, URLs and scopes, and per operation the requirement alternatives.
+pub fn inspect(spec: &Path, format: InspectFormat) -> Result<String, Error> {
+    let document = load::load(spec)?;
+    let api = model::build(&document)?;
+    Ok(inspect::render(&api, format))
+}
+
+/// Generates a client from a build script, into `OUT_DIR`.
+#[derive(Debug, Clone, Default)]
+pub struct Generator {
+    spec: Option<PathBuf>,
+    runtime_crate: Option<String>,
+    out_dir: Option<PathBuf>,
+    file_name: Option<String>,
+}
+
+impl Generator {
+    /// A generator with default settings.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The OpenAPI document, relative to the crate's directory.
+    pub fn spec(mut self, path: impl Into<PathBuf>) -> Self {
+        self.spec = Some(path.into());
+        self
+    }
+
+    /// The path of the runtime crate in generated code; `::runtime` by
+    /// default. Set it when the runtime is renamed in `Cargo.toml` or
+    /// re-exported by another crate.
+    pub fn runtime_crate(mut self, path: impl Into<String>) -> Self {
+        self.runtime_crate = Some(path.into());
+        self
+    }
+
+    /// Where to write; `OUT_DIR` by default.
+    pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// The file name to write; by default the document's name with `.rs`
+    /// (`petstore.yaml` gives `petstore.rs`).
+    pub fn file_name(mut self, name: impl Into<String>) -> Self {
+        self.file_name = Some(name.into());
+        self
+    }
+
+    /// Generates the module, writes it (only when its bytes change), prints
+    /// `cargo:rerun-if-changed` for every file read and `cargo:warning` for
+    /// every warning, and returns the path written.
+    pub fn generate(self) -> Result<PathBuf, Error> {
+        let spec = self.spec.ok_or(Error::NoSpec)?;
+        let mut options = Options::new(&spec);
+        if let Some(runtime_crate) = self.runtime_crate {
+            options.runtime_crate = runtime_crate;
+        }
+        let out_dir = match self.out_dir {
+            Some(dir) => dir,
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or(Error::OutDir)?,
+        };
+        let file_name = self.file_name.unwrap_or_else(|| default_file_name(&spec));
+        // Report inputs first, so a failed generation is retried when they change.
+        println!("cargo:rerun-if-changed={}", spec.display());
+        let output = generate(&options)?;
+        for file in &output.files_read {
+            if file != &spec {
+                println!("cargo:rerun-if-changed={}", file.display());
+            }
+        }
+        for warning in &output.warnings {
+            println!("cargo:warning={warning}");
+        }
+        let path = out_dir.join(file_name);
+        write_if_changed(&path, output.code.as_bytes())?;
+        Ok(path)
+    }
+}
+
+/// The document's file name with its extension replaced by `.rs`.
+pub fn default_file_name(spec: &Path) -> String {
+    let stem = spec
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "openapi".to_owned());
+    format!("{stem}.rs")
+}
+
+/// Writes `bytes` to `path` unless it already holds them, so that unchanged
+/// output does not trigger recompilation.
+pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    if std::fs::read(path).is_ok_and(|existing| existing == bytes) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| Error::Write {
+            path: parent.to_owned(),
+            source,
+        })?;
+    }
+    std::fs::write(path, bytes).map_err(|source| Error::Write {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+const CRATE_MANIFEST: &str = include_str!("../../templates/crate/Cargo.toml");
+const CRATE_README: &str = include_str!("../../templates/crate/README.md");
+
+/// Writes a standalone crate at `dir`: `Cargo.toml` and `README.md` from
+/// `templates/crate/`, and `src/lib.rs` holding `code`, depending on the
+/// runtime at `runtime_path`.
+pub fn write_crate(dir: &Path, name: &str, runtime_path: &Path, code: &str) -> Result<(), Error> {
+    let package = package_name(name)?;
+    let source = code
+        .lines()
+        .next()
+        .and_then(|header| header.split(" from ").nth(1))
+        .map(|rest| rest.trim_end_matches(". Do not edit by hand."))
+        .unwrap_or("an OpenAPI document");
+    let runtime = format!(
+        "{{ path = {} }}",
+        toml_string(&runtime_path.to_string_lossy())
+    );
+    let fill = |template: &str| {
+        template
+            .replace("{name}", &package)
+            .replace("{source}", source)
+            .replace("{runtime}", &runtime)
+    };
+    write_if_changed(&dir.join("Cargo.toml"), fill(CRATE_MANIFEST).as_bytes())?;
+    write_if_changed(&dir.join("README.md"), fill(CRATE_README).as_bytes())?;
+    write_if_changed(&dir.join("src").join("lib.rs"), code.as_bytes())
+}
+
+/// A Cargo package name from `name`: ASCII letters, digits, `-` and `_`.
+fn package_name(name: &str) -> Result<String, Error> {
+    let package: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let package = package.trim_matches('-').to_ascii_lowercase();
+    if package.is_empty() || package.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(Error::InvalidOption {
+            option: "crate name",
+            message: format!("`{name}` cannot be made a package name; pass `--name`"),
+        });
+    }
+    Ok(package)
+}
+
+/// A TOML basic string.
+fn toml_string(value: &str) -> String {
+    let mut out = String::from('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

@@ -1,0 +1,105 @@
+//! YAML and JSON text to a JSON value, behind one function so the YAML
+//! parser can be swapped, and finding the line of a JSON pointer for error
+//! messages.
+
+/// A syntax error with its 1-based position.
+pub(crate) struct SyntaxError {
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    pub(crate) message: String,
+}
+
+/// Parses a document: JSON when it starts with `{`, YAML otherwise.
+pub(crate) fn parse(text: &str) -> Result<serde_json::Value, SyntaxError> {
+    if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).map_err(|e| SyntaxError {
+            line: e.line(),
+            column: e.column(),
+            message: strip_position(&e.to_string()),
+        })
+    } else {
+        parse_yaml(text)
+    }
+}
+
+/// The one place that knows the YAML parser.
+fn parse_yaml(text: &str) -> Result<serde_json::Value, SyntaxError> {
+    serde_yaml::from_str(text).map_err(|e| {
+        let (line, column) = e
+            .location()
+            .map_or((1, 1), |location| (location.line(), location.column()));
+        SyntaxError {
+            line,
+            column,
+            message: strip_position(&e.to_string()),
+        }
+    })
+}
+
+/// Parsers append " at line L column C"; the error prints its own position.
+fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(index) => message[..index].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// The 1-based line where the node at `pointer` starts, found by following
+/// the pointer's keys through the text: block YAML by indentation, JSON and
+/// flow YAML by quoted keys in order. A best effort for error messages;
+/// `None` when a step cannot be found.
+pub(crate) fn line_of(text: &str, pointer: &str) -> Option<usize> {
+    if pointer.is_empty() {
+        return Some(1);
+    }
+    let mut offset = 0;
+    for token in pointer.split('/').skip(1) {
+        let key = token.replace("~1", "/").replace("~0", "~");
+        if key.parse::<usize>().is_ok() {
+            // Array indices are not followed; the line of the array is close.
+            continue;
+        }
+        offset += find_key(&text[offset..], &key)?;
+    }
+    Some(text[..offset].matches('\n').count() + 1)
+}
+
+fn find_key(text: &str, key: &str) -> Option<usize> {
+    let candidates = [format!("\"{key}\""), format!("'{key}'"), format!("{key}:")];
+    candidates
+        .iter()
+        .filter_map(|needle| {
+            text.match_indices(needle.as_str())
+                .find(|(index, _)| is_key_at(text, *index, needle))
+                .map(|(index, _)| index)
+        })
+        .min()
+}
+
+/// Whether the match at `index` is a mapping key, not part of a longer word
+/// or a value.
+fn is_key_at(text: &str, index: usize, needle: &str) -> bool {
+    let before = text[..index].chars().next_back();
+    let boundary = matches!(before, None | Some(' ' | '\n' | '{' | ',' | '\t'));
+    if !boundary {
+        return false;
+    }
+    if needle.ends_with(':') {
+        return true;
+    }
+    text[index + needle.len()..].trim_start().starts_with(':')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_of_pointers_in_yaml_and_json() {
+        let yaml = "openapi: 3.0.3\npaths:\n  /pets:\n    get:\n      operationId: x\n";
+        assert_eq!(line_of(yaml, "/paths/~1pets/get/operationId"), Some(5));
+        let json = "{\n \"paths\": {\n  \"/pets\": {\n   \"get\": {\"responses\": 1}\n  }\n }\n}";
+        assert_eq!(line_of(json, "/paths/~1pets/get/responses"), Some(4));
+        assert_eq!(line_of(json, "/nothing"), None);
+    }
+}

@@ -1,0 +1,130 @@
+//! `generator`: the command line over the library. Every option is defined
+//! once, in [`generator::Options`].
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use generator::{InspectFormat, Options};
+
+/// Generates typed Rust clients, authentication included, from OpenAPI
+/// documents.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Writes the client as one Rust module.
+    Generate {
+        #[command(flatten)]
+        options: Options,
+        /// The file to write; standard output when absent.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Writes a standalone crate holding the client.
+    Crate {
+        #[command(flatten)]
+        options: Options,
+        /// The crate's directory.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+        /// The package name; by default the document's file name.
+        #[arg(long)]
+        name: Option<String>,
+        /// The `runtime` dependency's path; by default the runtime this
+        /// generator was built with.
+        #[arg(long, value_name = "DIR")]
+        runtime_path: Option<PathBuf>,
+    },
+    /// Prints the security inferred from the document: schemes, flows, URLs
+    /// and scopes, and what each operation needs.
+    Inspect {
+        /// The OpenAPI document (YAML or JSON).
+        #[arg(value_name = "SPEC")]
+        spec: PathBuf,
+        /// Text for people, JSON for tools.
+        #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
+        format: InspectFormat,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            let mut source = std::error::Error::source(&error);
+            while let Some(cause) = source {
+                eprintln!("  caused by: {cause}");
+                source = cause.source();
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<(), generator::Error> {
+    match command {
+        Command::Generate { options, output } => {
+            let generated = generate(&options)?;
+            match output {
+                Some(path) => generator::write_if_changed(&path, generated.as_bytes()),
+                None => {
+                    print!("{generated}");
+                    Ok(())
+                }
+            }
+        }
+        Command::Crate {
+            options,
+            output,
+            name,
+            runtime_path,
+        } => {
+            let generated = generate(&options)?;
+            let runtime_path = runtime_path
+                .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime"));
+            let runtime_path =
+                runtime_path
+                    .canonicalize()
+                    .map_err(|source| generator::Error::Read {
+                        path: runtime_path.clone(),
+                        source,
+                    })?;
+            let name = name.unwrap_or_else(|| {
+                generator::default_file_name(&options.spec)
+                    .trim_end_matches(".rs")
+                    .to_owned()
+            });
+            generator::write_crate(&output, &name, &runtime_path, &generated)
+        }
+        Command::Inspect { spec, format } => {
+            print!("{}", generator::inspect(&spec, format)?);
+            Ok(())
+        }
+    }
+}
+
+fn generate(options: &Options) -> Result<String, generator::Error> {
+    let output = generator::generate(options)?;
+    for warning in &output.warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(output.code)
+}

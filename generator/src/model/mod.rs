@@ -1,0 +1,173 @@
+//! The intermediate representation: every type, operation, security scheme
+//! and Rust name decided, as plain data. `emit` writes it without looking at
+//! the document again; `inspect` reports it.
+
+pub(crate) mod names;
+mod operations;
+mod security;
+mod types;
+
+use crate::error::{Error, Warning};
+use crate::load::Document;
+
+pub(crate) use security::{ApiKeyPlace, FlowKind, Scheme, SchemeKind, Security};
+
+/// One API, ready to emit.
+#[derive(Debug)]
+pub(crate) struct Api {
+    /// The document's file name, for the `@generated` header.
+    pub(crate) source: String,
+    pub(crate) title: String,
+    pub(crate) version: String,
+    pub(crate) description: Option<String>,
+    /// The first server's URL with variables at their defaults.
+    pub(crate) base_url: String,
+    pub(crate) types: Vec<TypeDef>,
+    pub(crate) operations: Vec<Operation>,
+    pub(crate) schemes: Vec<Scheme>,
+    pub(crate) warnings: Vec<Warning>,
+}
+
+/// A Rust type as used in a field, argument or result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TypeRef {
+    Bool,
+    I32,
+    I64,
+    F32,
+    F64,
+    String,
+    /// Any JSON value.
+    Json,
+    Vec(Box<TypeRef>),
+    /// A map with string keys.
+    Map(Box<TypeRef>),
+    Option(Box<TypeRef>),
+    /// A type in the `types` module.
+    Named(String),
+}
+
+/// A type in the `types` module.
+#[derive(Debug)]
+pub(crate) struct TypeDef {
+    pub(crate) name: String,
+    pub(crate) doc: Option<String>,
+    pub(crate) kind: TypeKind,
+}
+
+#[derive(Debug)]
+pub(crate) enum TypeKind {
+    Struct {
+        fields: Vec<Field>,
+    },
+    /// A string enum.
+    Enum {
+        variants: Vec<Variant>,
+    },
+    /// Another name for a type.
+    Alias(TypeRef),
+}
+
+#[derive(Debug)]
+pub(crate) struct Field {
+    /// The Rust name, possibly raw (`r#type`).
+    pub(crate) name: String,
+    /// The name on the wire.
+    pub(crate) wire: String,
+    /// The type, `Option` included when the field may be absent or null.
+    pub(crate) ty: TypeRef,
+    /// Absent from the JSON when `None`.
+    pub(crate) optional: bool,
+    pub(crate) doc: Option<String>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Variant {
+    pub(crate) name: String,
+    pub(crate) wire: String,
+}
+
+/// One operation.
+#[derive(Debug)]
+pub(crate) struct Operation {
+    /// `operationId`, or method and path.
+    pub(crate) id: String,
+    /// The client method.
+    pub(crate) method_name: String,
+    /// The request builder type in the `builders` module.
+    pub(crate) builder_name: String,
+    /// Upper-case HTTP method.
+    pub(crate) http_method: String,
+    /// The path template as in the document.
+    pub(crate) path: String,
+    pub(crate) doc: Option<String>,
+    pub(crate) deprecated: bool,
+    pub(crate) params: Vec<Param>,
+    pub(crate) body: Option<Body>,
+    pub(crate) response: Response,
+    pub(crate) security: Security,
+}
+
+#[derive(Debug)]
+pub(crate) struct Param {
+    /// The Rust name (field, argument and setter).
+    pub(crate) name: String,
+    pub(crate) wire: String,
+    pub(crate) location: ParamLocation,
+    pub(crate) required: bool,
+    /// The type without `Option`.
+    pub(crate) ty: TypeRef,
+    pub(crate) explode: bool,
+    pub(crate) doc: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ParamLocation {
+    Path,
+    Query,
+    Header,
+}
+
+#[derive(Debug)]
+pub(crate) struct Body {
+    /// The Rust name of the argument or setter.
+    pub(crate) name: String,
+    pub(crate) ty: TypeRef,
+    pub(crate) required: bool,
+}
+
+/// What a successful call returns.
+#[derive(Debug)]
+pub(crate) enum Response {
+    /// No content.
+    Empty,
+    /// A JSON body of this type.
+    Json(TypeRef),
+    /// A body of another media type, handed over as the raw response.
+    Raw,
+}
+
+/// Builds the model of a loaded document, collecting every error.
+pub(crate) fn build(document: &Document) -> Result<Api, Error> {
+    let api = &document.api;
+    let mut warnings = Vec::new();
+    let mut types = types::TypeBuilder::new(document);
+    types.declare_components();
+    let schemes = security::schemes(document, &mut warnings);
+    let base_url = security::base_url(api);
+    let operations = operations::operations(document, &mut types, &schemes, &mut warnings)?;
+    let (types, type_warnings) = types.finish();
+    warnings.extend(type_warnings);
+    let schemes = security::resolve_urls(schemes, &base_url);
+    Ok(Api {
+        source: document.file_name(),
+        title: api.info.title.clone(),
+        version: api.info.version.clone(),
+        description: api.info.description.clone(),
+        base_url,
+        types,
+        operations,
+        schemes,
+        warnings,
+    })
+}

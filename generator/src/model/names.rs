@@ -1,0 +1,148 @@
+//! Every Rust identifier the generator writes is decided here: case by heck,
+//! keywords made valid, names that cannot start an identifier prefixed, and
+//! collisions resolved deterministically.
+
+use std::collections::HashSet;
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+/// Keywords that can be raw identifiers (`r#type`).
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
+    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
+    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
+    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
+    "virtual", "where", "while", "yield",
+];
+
+/// Keywords that cannot be raw identifiers; they get a trailing underscore.
+const RESERVED: &[&str] = &["self", "Self", "super", "crate", "_"];
+
+/// Splits a name from the document into ASCII words heck can case: anything
+/// that is not an ASCII letter or digit separates words.
+fn words(raw: &str) -> String {
+    raw.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect()
+}
+
+/// A type or variant name: `UpperCamelCase`, with `prefix` before a
+/// leading digit and `fallback` for names with no usable characters.
+fn camel(raw: &str, prefix: &str, fallback: &str) -> String {
+    let name = words(raw).to_upper_camel_case();
+    let name = if name.is_empty() {
+        fallback.to_owned()
+    } else if name.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("{prefix}{name}")
+    } else {
+        name
+    };
+    if RESERVED.contains(&name.as_str()) {
+        format!("{name}_")
+    } else {
+        name
+    }
+}
+
+/// A type name from a schema, operation or scheme name.
+pub(crate) fn type_name(raw: &str) -> String {
+    camel(raw, "T", "Unnamed")
+}
+
+/// An enum variant name from a value.
+pub(crate) fn variant_name(raw: &str) -> String {
+    camel(raw, "V", "Empty")
+}
+
+/// A field, method or argument name: `snake_case`, keywords as raw
+/// identifiers.
+pub(crate) fn value_name(raw: &str) -> String {
+    let name = words(raw).to_snake_case();
+    let name = if name.is_empty() {
+        "value".to_owned()
+    } else if name.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("_{name}")
+    } else {
+        name
+    };
+    if RESERVED.contains(&name.as_str()) {
+        format!("{name}_")
+    } else if KEYWORDS.contains(&name.as_str()) {
+        format!("r#{name}")
+    } else {
+        name
+    }
+}
+
+/// The name as it appears on the wire after serde strips `r#`.
+pub(crate) fn unraw(name: &str) -> &str {
+    name.strip_prefix("r#").unwrap_or(name)
+}
+
+/// Names in one scope. Taking a name already taken appends the first free
+/// number, so the result depends only on the order of requests.
+#[derive(Debug, Default)]
+pub(crate) struct Namespace {
+    taken: HashSet<String>,
+}
+
+impl Namespace {
+    /// A namespace where `reserved` are already taken.
+    pub(crate) fn with_reserved(reserved: &[&str]) -> Self {
+        Namespace {
+            taken: reserved.iter().map(|name| (*name).to_owned()).collect(),
+        }
+    }
+
+    /// `name`, or `name` with a number appended when it is taken.
+    pub(crate) fn unique(&mut self, name: String) -> String {
+        if self.taken.insert(name.clone()) {
+            return name;
+        }
+        let base = unraw(&name).to_owned();
+        let separator = if base.contains('_') || base.starts_with(char::is_lowercase) {
+            "_"
+        } else {
+            ""
+        };
+        (2..)
+            .map(|n| format!("{base}{separator}{n}"))
+            .find(|candidate| self.taken.insert(candidate.clone()))
+            .expect("an unbounded range has a free name")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_names_become_valid_identifiers() {
+        assert_eq!(type_name("pet-store"), "PetStore");
+        assert_eq!(type_name("2fa_device"), "T2faDevice");
+        assert_eq!(type_name("🐶"), "Unnamed");
+        assert_eq!(type_name(""), "Unnamed");
+        assert_eq!(type_name("self"), "Self_");
+        assert_eq!(variant_name("1"), "V1");
+        assert_eq!(variant_name("in-progress"), "InProgress");
+        assert_eq!(value_name("type"), "r#type");
+        assert_eq!(value_name("self"), "self_");
+        assert_eq!(value_name("petId"), "pet_id");
+        assert_eq!(value_name("X-Request-ID"), "x_request_id");
+        assert_eq!(value_name("$count"), "count");
+        assert_eq!(value_name("123"), "_123");
+        assert_eq!(value_name("名前"), "value");
+    }
+
+    #[test]
+    fn collisions_are_numbered_in_order() {
+        let mut types = Namespace::default();
+        assert_eq!(types.unique(type_name("pet_tag")), "PetTag");
+        assert_eq!(types.unique(type_name("PetTag")), "PetTag2");
+        assert_eq!(types.unique(type_name("pet tag")), "PetTag3");
+        let mut values = Namespace::with_reserved(&["builder"]);
+        assert_eq!(values.unique(value_name("builder")), "builder_2");
+        assert_eq!(values.unique(value_name("type")), "r#type");
+        assert_eq!(values.unique(value_name("Type")), "type_2");
+    }
+}

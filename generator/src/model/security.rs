@@ -1,0 +1,384 @@
+//! The security plan: every scheme with its flows and URLs, and per
+//! operation the requirement alternatives with their scopes.
+
+use openapiv3::{APIKeyLocation, OpenAPI, ReferenceOr, SecurityRequirement, SecurityScheme};
+
+use super::names::{self, Namespace};
+use crate::error::{escape_pointer_token, Warning};
+use crate::load::Document;
+
+/// A security scheme from `components.securitySchemes`.
+#[derive(Debug)]
+pub(crate) struct Scheme {
+    /// The key in the document.
+    pub(crate) key: String,
+    /// The type in the `auth` module.
+    pub(crate) rust_name: String,
+    pub(crate) description: Option<String>,
+    pub(crate) kind: SchemeKind,
+}
+
+#[derive(Debug)]
+pub(crate) enum SchemeKind {
+    OAuth2 {
+        flows: Vec<Flow>,
+    },
+    OpenIdConnect {
+        url: String,
+    },
+    /// `http` with `scheme: bearer`, or another scheme sent as
+    /// `Authorization: <scheme> <credential>`.
+    HttpToken {
+        /// As written in the document, for documentation.
+        scheme: String,
+        /// What goes before the credential in the header.
+        header_scheme: String,
+        format: Option<String>,
+    },
+    HttpBasic,
+    ApiKey {
+        location: ApiKeyPlace,
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ApiKeyPlace {
+    Header,
+    Query,
+    Cookie,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FlowKind {
+    ClientCredentials,
+    Password,
+    AuthorizationCode,
+    Implicit,
+}
+
+impl FlowKind {
+    /// The grant's name in RFC 6749 terms.
+    pub(crate) fn grant(self) -> &'static str {
+        match self {
+            FlowKind::ClientCredentials => "client_credentials",
+            FlowKind::Password => "password",
+            FlowKind::AuthorizationCode => "authorization_code",
+            FlowKind::Implicit => "implicit",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Flow {
+    pub(crate) kind: FlowKind,
+    /// As written in the document (possibly relative); `None` when missing.
+    pub(crate) token_url: Option<String>,
+    pub(crate) refresh_url: Option<String>,
+    pub(crate) authorization_url: Option<String>,
+    /// The same URLs resolved against the default server, for reports.
+    pub(crate) resolved: ResolvedUrls,
+    /// Scope names and descriptions, in document order.
+    pub(crate) scopes: Vec<(String, String)>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct ResolvedUrls {
+    pub(crate) token_url: Option<String>,
+    pub(crate) refresh_url: Option<String>,
+    pub(crate) authorization_url: Option<String>,
+}
+
+/// One operation's requirements.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Security {
+    /// Alternatives in document order, each a conjunction of schemes; no
+    /// empty alternative (those set `anonymous`).
+    pub(crate) alternatives: Vec<Vec<SchemeUse>>,
+    pub(crate) anonymous: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct SchemeUse {
+    /// The scheme's key in the document.
+    pub(crate) scheme: String,
+    pub(crate) scopes: Vec<String>,
+}
+
+/// The first server's URL with each variable at its default, or `/` when
+/// the document names no server (OpenAPI's default).
+pub(crate) fn base_url(api: &OpenAPI) -> String {
+    let Some(server) = api.servers.first() else {
+        return "/".to_owned();
+    };
+    let mut url = server.url.clone();
+    if let Some(variables) = &server.variables {
+        for (name, variable) in variables {
+            url = url.replace(&format!("{{{name}}}"), &variable.default);
+        }
+    }
+    url
+}
+
+pub(crate) fn schemes(document: &Document, warnings: &mut Vec<Warning>) -> Vec<Scheme> {
+    let Some(components) = &document.api.components else {
+        return Vec::new();
+    };
+    let mut rust_names = Namespace::default();
+    let mut schemes = Vec::new();
+    for (key, scheme) in &components.security_schemes {
+        let pointer = format!("/components/securitySchemes/{}", escape_pointer_token(key));
+        let scheme = match scheme {
+            ReferenceOr::Item(scheme) => scheme,
+            ReferenceOr::Reference { reference } => {
+                warnings.push(Warning {
+                    location: document.at(&pointer),
+                    message: format!(
+                        "security scheme references (`{reference}`) are not followed yet; the scheme is left out"
+                    ),
+                });
+                continue;
+            }
+        };
+        let (description, kind) = match scheme {
+            SecurityScheme::OAuth2 {
+                flows, description, ..
+            } => {
+                let mut list = Vec::new();
+                if let Some(f) = &flows.client_credentials {
+                    list.push(flow(
+                        FlowKind::ClientCredentials,
+                        Some(&f.token_url),
+                        f.refresh_url.as_ref(),
+                        None,
+                        &f.scopes,
+                    ));
+                }
+                if let Some(f) = &flows.password {
+                    list.push(flow(
+                        FlowKind::Password,
+                        Some(&f.token_url),
+                        f.refresh_url.as_ref(),
+                        None,
+                        &f.scopes,
+                    ));
+                }
+                if let Some(f) = &flows.authorization_code {
+                    list.push(flow(
+                        FlowKind::AuthorizationCode,
+                        Some(&f.token_url),
+                        f.refresh_url.as_ref(),
+                        Some(&f.authorization_url),
+                        &f.scopes,
+                    ));
+                }
+                if let Some(f) = &flows.implicit {
+                    list.push(flow(
+                        FlowKind::Implicit,
+                        None,
+                        f.refresh_url.as_ref(),
+                        Some(&f.authorization_url),
+                        &f.scopes,
+                    ));
+                }
+                if list.is_empty() {
+                    warnings.push(Warning {
+                        location: document.at(format!("{pointer}/flows")),
+                        message: "the OAuth2 scheme declares no flows; only a token obtained elsewhere can be used".to_owned(),
+                    });
+                }
+                for flow in &list {
+                    if flow.kind != FlowKind::Implicit && flow.token_url.is_none() {
+                        warnings.push(Warning {
+                            location: document.at(format!("{pointer}/flows")),
+                            message: format!("the {} flow has no token URL; the generated constructor asks for one", flow.kind.grant()),
+                        });
+                    }
+                }
+                (description.clone(), SchemeKind::OAuth2 { flows: list })
+            }
+            SecurityScheme::OpenIDConnect {
+                open_id_connect_url,
+                description,
+                ..
+            } => (
+                description.clone(),
+                SchemeKind::OpenIdConnect {
+                    url: open_id_connect_url.clone(),
+                },
+            ),
+            SecurityScheme::HTTP {
+                scheme,
+                bearer_format,
+                description,
+                ..
+            } => {
+                let kind = if scheme.eq_ignore_ascii_case("basic") {
+                    SchemeKind::HttpBasic
+                } else {
+                    let header_scheme = if scheme.eq_ignore_ascii_case("bearer") {
+                        "Bearer".to_owned()
+                    } else {
+                        scheme.clone()
+                    };
+                    SchemeKind::HttpToken {
+                        scheme: scheme.clone(),
+                        header_scheme,
+                        format: bearer_format.clone(),
+                    }
+                };
+                (description.clone(), kind)
+            }
+            SecurityScheme::APIKey {
+                location,
+                name,
+                description,
+                ..
+            } => {
+                let location = match location {
+                    APIKeyLocation::Header => ApiKeyPlace::Header,
+                    APIKeyLocation::Query => ApiKeyPlace::Query,
+                    APIKeyLocation::Cookie => ApiKeyPlace::Cookie,
+                };
+                (
+                    description.clone(),
+                    SchemeKind::ApiKey {
+                        location,
+                        name: name.clone(),
+                    },
+                )
+            }
+        };
+        schemes.push(Scheme {
+            key: key.clone(),
+            rust_name: rust_names.unique(names::type_name(key)),
+            description,
+            kind,
+        });
+    }
+    schemes
+}
+
+fn flow(
+    kind: FlowKind,
+    token_url: Option<&String>,
+    refresh_url: Option<&String>,
+    authorization_url: Option<&String>,
+    scopes: &indexmap::IndexMap<String, String>,
+) -> Flow {
+    let present = |url: Option<&String>| url.filter(|u| !u.trim().is_empty()).cloned();
+    Flow {
+        kind,
+        token_url: present(token_url),
+        refresh_url: present(refresh_url),
+        authorization_url: present(authorization_url),
+        resolved: ResolvedUrls::default(),
+        scopes: scopes.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+    }
+}
+
+/// Fills in each flow's URLs resolved against `base_url`, as the runtime
+/// will resolve them with the default server.
+pub(crate) fn resolve_urls(mut schemes: Vec<Scheme>, base_url: &str) -> Vec<Scheme> {
+    for scheme in &mut schemes {
+        if let SchemeKind::OAuth2 { flows } = &mut scheme.kind {
+            for flow in flows {
+                flow.resolved = ResolvedUrls {
+                    token_url: flow.token_url.as_deref().map(|u| resolve(base_url, u)),
+                    refresh_url: flow.refresh_url.as_deref().map(|u| resolve(base_url, u)),
+                    authorization_url: flow
+                        .authorization_url
+                        .as_deref()
+                        .map(|u| resolve(base_url, u)),
+                };
+            }
+        }
+    }
+    schemes
+}
+
+/// Resolves `url` against `base` the way the runtime does: an absolute URL
+/// stays, `/path` replaces the base's path, anything else is appended to the
+/// base treated as a directory.
+pub(crate) fn resolve(base: &str, url: &str) -> String {
+    if url.contains("://") {
+        return url.to_owned();
+    }
+    let base = base.trim_end_matches('/');
+    if let Some(rest) = url.strip_prefix('/') {
+        // Keep scheme and authority of the base.
+        let origin_end = base
+            .find("://")
+            .and_then(|start| base[start + 3..].find('/').map(|i| start + 3 + i))
+            .unwrap_or(base.len());
+        return format!("{}/{rest}", &base[..origin_end]);
+    }
+    format!("{base}/{url}")
+}
+
+/// The requirements of an operation: its own `security`, or the document's.
+pub(crate) fn requirements(
+    document: &Document,
+    own: Option<&Vec<SecurityRequirement>>,
+    pointer: &str,
+    schemes: &[Scheme],
+    warnings: &mut Vec<Warning>,
+) -> Security {
+    let (list, list_pointer) = match own {
+        Some(list) => (Some(list), format!("{pointer}/security")),
+        None => (document.api.security.as_ref(), "/security".to_owned()),
+    };
+    let Some(list) = list else {
+        return Security {
+            alternatives: Vec::new(),
+            anonymous: true,
+        };
+    };
+    let mut security = Security {
+        alternatives: Vec::new(),
+        anonymous: list.is_empty(),
+    };
+    'alternatives: for (index, requirement) in list.iter().enumerate() {
+        if requirement.is_empty() {
+            security.anonymous = true;
+            continue;
+        }
+        let mut all = Vec::new();
+        for (scheme, scopes) in requirement {
+            if !schemes.iter().any(|s| &s.key == scheme) {
+                warnings.push(Warning {
+                    location: document.at(format!("{list_pointer}/{index}")),
+                    message: format!(
+                        "the requirement names security scheme `{scheme}`, which `components.securitySchemes` does not define; this alternative is left out"
+                    ),
+                });
+                continue 'alternatives;
+            }
+            all.push(SchemeUse {
+                scheme: scheme.clone(),
+                scopes: scopes.clone(),
+            });
+        }
+        security.alternatives.push(all);
+    }
+    security
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve;
+
+    #[test]
+    fn relative_urls_resolve_like_the_runtime() {
+        assert_eq!(
+            resolve("https://h/api/v1", "/oauth/token"),
+            "https://h/oauth/token"
+        );
+        assert_eq!(
+            resolve("https://h/api/v1/", "token"),
+            "https://h/api/v1/token"
+        );
+        assert_eq!(resolve("https://h", "/t"), "https://h/t");
+        assert_eq!(resolve("https://h/api", "https://auth/t"), "https://auth/t");
+    }
+}

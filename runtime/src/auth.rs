@@ -1,0 +1,291 @@
+//! Credentials a user configures on a client, one per security scheme.
+//!
+//! Generated code offers a constructor per scheme and flow (for example
+//! `petstore::auth::Oauth::client_credentials(id, secret)`) that fills in what
+//! the document says (token URL, scheme name) and returns one of the types
+//! here. Their methods override what was inferred.
+
+use std::borrow::Cow;
+
+use secrecy::SecretString;
+
+use crate::security::ApiKeyLocation;
+
+/// How the client authenticates itself to a token endpoint
+/// (RFC 6749 §2.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ClientAuthMethod {
+    /// Try the HTTP Basic header first; when the server answers 401 or
+    /// `invalid_client`, try the request body, and remember what worked for
+    /// this token URL and client id.
+    #[default]
+    Auto,
+    /// `Authorization: Basic` with the id and secret form-urlencoded first
+    /// (`client_secret_basic`).
+    Basic,
+    /// `client_id` and `client_secret` in the form body (`client_secret_post`).
+    Body,
+    /// Only `client_id` in the body: a public client without a secret.
+    None,
+}
+
+/// The grant an [`OAuth2`] credential uses to obtain tokens.
+#[derive(Debug, Clone)]
+pub(crate) enum Grant {
+    ClientCredentials,
+    Password {
+        username: String,
+        password: SecretString,
+    },
+}
+
+impl Grant {
+    pub(crate) fn grant_type(&self) -> &'static str {
+        match self {
+            Grant::ClientCredentials => "client_credentials",
+            Grant::Password { .. } => "password",
+        }
+    }
+}
+
+/// OAuth2 credentials that obtain tokens from a token endpoint.
+#[derive(Debug, Clone)]
+pub struct OAuth2 {
+    pub(crate) scheme: Cow<'static, str>,
+    pub(crate) grant: Grant,
+    pub(crate) token_url: String,
+    pub(crate) refresh_url: Option<String>,
+    pub(crate) client_id: String,
+    pub(crate) client_secret: Option<SecretString>,
+    pub(crate) client_auth: ClientAuthMethod,
+    pub(crate) scopes: Option<Vec<String>>,
+    pub(crate) extra_params: Vec<(String, String)>,
+}
+
+impl OAuth2 {
+    fn new(
+        scheme: impl Into<Cow<'static, str>>,
+        grant: Grant,
+        token_url: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: Option<SecretString>,
+    ) -> Self {
+        OAuth2 {
+            scheme: scheme.into(),
+            grant,
+            token_url: token_url.into(),
+            refresh_url: None,
+            client_id: client_id.into(),
+            client_secret,
+            client_auth: ClientAuthMethod::default(),
+            scopes: None,
+            extra_params: Vec::new(),
+        }
+    }
+
+    /// The client credentials grant (RFC 6749 §4.4) for `scheme`. A relative
+    /// `token_url` is resolved against the client's base URL.
+    pub fn client_credentials(
+        scheme: impl Into<Cow<'static, str>>,
+        token_url: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: impl Into<SecretString>,
+    ) -> Self {
+        Self::new(
+            scheme,
+            Grant::ClientCredentials,
+            token_url,
+            client_id,
+            Some(client_secret.into()),
+        )
+    }
+
+    /// The resource owner password credentials grant (RFC 6749 §4.3) for
+    /// `scheme`. Use [`OAuth2::public_client`] when the client has no secret.
+    pub fn password(
+        scheme: impl Into<Cow<'static, str>>,
+        token_url: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: impl Into<SecretString>,
+        username: impl Into<String>,
+        password: impl Into<SecretString>,
+    ) -> Self {
+        let grant = Grant::Password {
+            username: username.into(),
+            password: password.into(),
+        };
+        Self::new(
+            scheme,
+            grant,
+            token_url,
+            client_id,
+            Some(client_secret.into()),
+        )
+    }
+
+    /// Overrides the token URL the document gives.
+    pub fn token_url(mut self, url: impl Into<String>) -> Self {
+        self.token_url = url.into();
+        self
+    }
+
+    /// The endpoint for the refresh token grant, when it differs from the
+    /// token URL.
+    pub fn refresh_url(mut self, url: impl Into<String>) -> Self {
+        self.refresh_url = Some(url.into());
+        self
+    }
+
+    /// How the client id and secret are sent to the token endpoint.
+    pub fn client_auth(mut self, method: ClientAuthMethod) -> Self {
+        self.client_auth = method;
+        self
+    }
+
+    /// Drops the client secret: the client is public and sends only its id.
+    pub fn public_client(mut self) -> Self {
+        self.client_secret = None;
+        self.client_auth = ClientAuthMethod::None;
+        self
+    }
+
+    /// Requests these scopes for every call instead of the scopes each
+    /// operation declares.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Adds a parameter to every token request (for example `audience`).
+    /// `grant_type` cannot be replaced this way.
+    pub fn token_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra_params.push((name.into(), value.into()));
+        self
+    }
+}
+
+/// A token sent as `Authorization: <scheme> <token>`: HTTP bearer, other HTTP
+/// schemes, and OAuth2 access tokens obtained elsewhere.
+#[derive(Debug, Clone)]
+pub struct Bearer {
+    pub(crate) scheme: Cow<'static, str>,
+    pub(crate) auth_scheme: Cow<'static, str>,
+    pub(crate) token: SecretString,
+}
+
+impl Bearer {
+    /// A bearer token for `scheme`.
+    pub fn new(scheme: impl Into<Cow<'static, str>>, token: impl Into<SecretString>) -> Self {
+        Bearer {
+            scheme: scheme.into(),
+            auth_scheme: Cow::Borrowed("Bearer"),
+            token: token.into(),
+        }
+    }
+
+    /// A credential for another HTTP authentication scheme, sent as
+    /// `Authorization: <auth_scheme> <credential>`.
+    pub fn with_auth_scheme(
+        scheme: impl Into<Cow<'static, str>>,
+        auth_scheme: impl Into<Cow<'static, str>>,
+        credential: impl Into<SecretString>,
+    ) -> Self {
+        Bearer {
+            scheme: scheme.into(),
+            auth_scheme: auth_scheme.into(),
+            token: credential.into(),
+        }
+    }
+}
+
+/// HTTP Basic authentication.
+#[derive(Debug, Clone)]
+pub struct Basic {
+    pub(crate) scheme: Cow<'static, str>,
+    pub(crate) username: String,
+    pub(crate) password: SecretString,
+}
+
+impl Basic {
+    /// A user name and password for `scheme`.
+    pub fn new(
+        scheme: impl Into<Cow<'static, str>>,
+        username: impl Into<String>,
+        password: impl Into<SecretString>,
+    ) -> Self {
+        Basic {
+            scheme: scheme.into(),
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+}
+
+/// An API key sent in a header, query parameter or cookie.
+#[derive(Debug, Clone)]
+pub struct ApiKey {
+    pub(crate) scheme: Cow<'static, str>,
+    pub(crate) location: ApiKeyLocation,
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) key: SecretString,
+}
+
+impl ApiKey {
+    /// A key for `scheme`, sent where the document says.
+    pub fn new(
+        scheme: impl Into<Cow<'static, str>>,
+        location: ApiKeyLocation,
+        name: impl Into<Cow<'static, str>>,
+        key: impl Into<SecretString>,
+    ) -> Self {
+        ApiKey {
+            scheme: scheme.into(),
+            location,
+            name: name.into(),
+            key: key.into(),
+        }
+    }
+}
+
+/// Credentials for one security scheme, as given to
+/// [`ClientBuilder::auth`](crate::ClientBuilder::auth).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Credential {
+    /// Tokens obtained from an OAuth2 token endpoint.
+    OAuth2(OAuth2),
+    /// A token sent in the `Authorization` header.
+    Bearer(Bearer),
+    /// HTTP Basic.
+    Basic(Basic),
+    /// An API key.
+    ApiKey(ApiKey),
+}
+
+impl Credential {
+    /// The name of the security scheme these credentials are for.
+    pub fn scheme(&self) -> &str {
+        match self {
+            Credential::OAuth2(c) => &c.scheme,
+            Credential::Bearer(c) => &c.scheme,
+            Credential::Basic(c) => &c.scheme,
+            Credential::ApiKey(c) => &c.scheme,
+        }
+    }
+}
+
+macro_rules! credential_from {
+    ($($variant:ident),*) => {$(
+        impl From<$variant> for Credential {
+            fn from(value: $variant) -> Self {
+                Credential::$variant(value)
+            }
+        }
+    )*};
+}
+credential_from!(OAuth2, Bearer, Basic, ApiKey);

@@ -1,0 +1,192 @@
+//! The in-memory token cache: one slot per (token URL, client, grant, scope
+//! set), one token request at a time per slot.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use tokio::sync::RwLock;
+
+use crate::error::TokenError;
+use crate::oauth2::Token;
+
+/// What a cached token is for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct TokenKey {
+    pub(crate) token_url: String,
+    pub(crate) client_id: String,
+    /// The grant type, and for the password grant the user name.
+    pub(crate) grant: String,
+    /// Sorted and without duplicates.
+    pub(crate) scopes: Vec<String>,
+}
+
+type Slot = Arc<RwLock<Option<Arc<Token>>>>;
+
+#[derive(Debug, Default)]
+pub(crate) struct TokenCache {
+    slots: Mutex<HashMap<TokenKey, Slot>>,
+}
+
+impl TokenCache {
+    fn slot(&self, key: &TokenKey) -> Slot {
+        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        slots.entry(key.clone()).or_default().clone()
+    }
+
+    /// The cached token for `key` if it is fresh; otherwise the result of
+    /// `fetch`, which receives the previous token (for its refresh token) and
+    /// runs for at most one caller at a time per key. Failures are not cached.
+    pub(crate) async fn get_or_fetch<F, Fut>(
+        &self,
+        key: &TokenKey,
+        now: impl Fn() -> Instant,
+        skew: Duration,
+        fetch: F,
+    ) -> Result<Arc<Token>, TokenError>
+    where
+        F: FnOnce(Option<Arc<Token>>) -> Fut,
+        Fut: Future<Output = Result<Token, TokenError>>,
+    {
+        let slot = self.slot(key);
+        if let Some(token) = slot.read().await.as_ref() {
+            if token.is_fresh(now(), skew) {
+                return Ok(token.clone());
+            }
+        }
+        let mut cached = slot.write().await;
+        if let Some(token) = cached.as_ref() {
+            // Another caller may have fetched while this one waited.
+            if token.is_fresh(now(), skew) {
+                return Ok(token.clone());
+            }
+        }
+        let mut token = fetch(cached.clone()).await?;
+        if token.refresh_token.is_none() {
+            // A refresh response without a refresh token keeps the old one.
+            token.refresh_token = cached.as_ref().and_then(|old| old.refresh_token.clone());
+        }
+        let token = Arc::new(token);
+        *cached = Some(token.clone());
+        Ok(token)
+    }
+
+    /// Marks `token` as rejected by the API, unless it was already replaced.
+    /// Its refresh token stays usable.
+    pub(crate) async fn reject(&self, key: &TokenKey, token: &Arc<Token>) {
+        let slot = self.slot(key);
+        let mut cached = slot.write().await;
+        if let Some(current) = cached.as_ref() {
+            if Arc::ptr_eq(current, token) {
+                let mut rejected = Token::clone(current);
+                rejected.rejected = true;
+                *cached = Some(Arc::new(rejected));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::{ExposeSecret, SecretString};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn key() -> TokenKey {
+        TokenKey {
+            token_url: "https://a/token".into(),
+            client_id: "c".into(),
+            grant: "client_credentials".into(),
+            scopes: vec!["read".into()],
+        }
+    }
+
+    fn token(value: &str, now: Instant, lifetime: u64, refresh: Option<&str>) -> Token {
+        Token {
+            access_token: SecretString::from(value),
+            refresh_token: refresh.map(SecretString::from),
+            obtained_at: now,
+            expires_at: Some(now + Duration::from_secs(lifetime)),
+            rejected: false,
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_callers_on_a_cold_cache_cause_one_fetch() {
+        let cache = Arc::new(TokenCache::default());
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let now = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..200 {
+            let (cache, fetches) = (cache.clone(), fetches.clone());
+            tasks.push(tokio::spawn(async move {
+                let token = cache
+                    .get_or_fetch(&key(), Instant::now, Duration::from_secs(60), |_| async {
+                        fetches.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        Ok(token("t1", now, 3600, None))
+                    })
+                    .await
+                    .unwrap();
+                token.access_token.expose_secret().to_owned()
+            }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.unwrap(), "t1");
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn failures_are_not_cached_and_refresh_tokens_are_kept() {
+        let cache = TokenCache::default();
+        let now = Instant::now();
+        let skew = Duration::from_secs(60);
+        let failed = cache
+            .get_or_fetch(
+                &key(),
+                || now,
+                skew,
+                |_| async {
+                    Err(TokenError::InvalidResponse {
+                        url: "u".into(),
+                        reason: "r".into(),
+                    })
+                },
+            )
+            .await;
+        assert!(failed.is_err());
+        let first = cache
+            .get_or_fetch(
+                &key(),
+                || now,
+                skew,
+                |previous| async move {
+                    assert!(previous.is_none());
+                    Ok(token("t1", now, 100, Some("r1")))
+                },
+            )
+            .await
+            .unwrap();
+        cache.reject(&key(), &first).await;
+        let second = cache
+            .get_or_fetch(
+                &key(),
+                || now,
+                skew,
+                |previous| async move {
+                    let previous = previous.expect("the rejected token is handed over");
+                    assert_eq!(
+                        previous.refresh_token.as_ref().unwrap().expose_secret(),
+                        "r1"
+                    );
+                    Ok(token("t2", now, 100, None))
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(second.access_token.expose_secret(), "t2");
+        assert_eq!(second.refresh_token.as_ref().unwrap().expose_secret(), "r1");
+    }
+}

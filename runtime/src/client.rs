@@ -1,0 +1,764 @@
+//! The client shared by all generated clients: configuration, credential
+//! selection per operation, token acquisition through the cache, and sending.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, COOKIE};
+use reqwest::{Method, Request, RequestBuilder, Response};
+use secrecy::{ExposeSecret, SecretString};
+use tracing::Instrument;
+use url::Url;
+
+use crate::auth::{ClientAuthMethod, Credential, Grant, OAuth2};
+use crate::cache::{TokenCache, TokenKey};
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, RawResponse, TokenError};
+use crate::oauth2::{self, ClientAuthStyle, ClientIdentity, Token, TokenRequest};
+use crate::security::{ApiKeyLocation, Operation, SchemeUse};
+
+/// Implemented by generated clients so that one [`ClientBuilder`] serves
+/// them all. Not meant to be implemented by hand.
+pub trait GeneratedClient: Sized {
+    /// The first server URL of the document.
+    const DEFAULT_BASE_URL: &'static str;
+    /// Wraps a configured runtime client.
+    fn from_runtime(client: Client) -> Self;
+}
+
+impl GeneratedClient for Client {
+    const DEFAULT_BASE_URL: &'static str = "";
+    fn from_runtime(client: Client) -> Self {
+        client
+    }
+}
+
+/// Configures a client: base URL, credentials per security scheme, and
+/// connection settings. Generated clients return one from `Client::builder()`.
+pub struct ClientBuilder<C = Client> {
+    base_url: String,
+    credentials: Vec<Credential>,
+    http: Option<reqwest::Client>,
+    timeout: Option<Duration>,
+    user_agent: Option<String>,
+    default_headers: Vec<(String, String)>,
+    clock: Arc<dyn Clock>,
+    refresh_skew: Duration,
+    allow_insecure_http: bool,
+    client: PhantomData<fn() -> C>,
+}
+
+impl<C> fmt::Debug for ClientBuilder<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("credentials", &self.credentials)
+            .field("timeout", &self.timeout)
+            .field("refresh_skew", &self.refresh_skew)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: GeneratedClient> Default for ClientBuilder<C> {
+    fn default() -> Self {
+        Self::new(C::DEFAULT_BASE_URL)
+    }
+}
+
+impl<C: GeneratedClient> ClientBuilder<C> {
+    /// A builder for a client of the API at `base_url`.
+    pub fn new(base_url: impl Into<String>) -> Self {
+        ClientBuilder {
+            base_url: base_url.into(),
+            credentials: Vec::new(),
+            http: None,
+            timeout: Some(Duration::from_secs(30)),
+            user_agent: None,
+            default_headers: Vec::new(),
+            clock: Arc::new(SystemClock),
+            refresh_skew: Duration::from_secs(60),
+            allow_insecure_http: false,
+            client: PhantomData,
+        }
+    }
+
+    /// Replaces the base URL (by default the document's first server). Token
+    /// URLs that the document gives as relative follow it.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Adds credentials for one security scheme, replacing earlier ones for
+    /// the same scheme.
+    pub fn auth(mut self, credential: impl Into<Credential>) -> Self {
+        let credential = credential.into();
+        self.credentials
+            .retain(|known| known.scheme() != credential.scheme());
+        self.credentials.push(credential);
+        self
+    }
+
+    /// Uses this HTTP client for API calls. Token requests keep a client of
+    /// their own, which never follows redirects.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// The timeout of each request, API or token; 30 seconds by default.
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` header.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// A header sent with every API request.
+    pub fn default_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.default_headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// How long before expiry a token is renewed; 60 seconds by default, at
+    /// most half the token's lifetime.
+    pub fn refresh_skew(mut self, skew: Duration) -> Self {
+        self.refresh_skew = skew;
+        self
+    }
+
+    /// The clock that decides token expiry (for tests).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Allows sending client secrets and passwords over plain HTTP to hosts
+    /// other than loopback. Off by default.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<C, Error> {
+        let base_url = self.base_url.trim_end_matches('/').to_owned();
+        Url::parse(&base_url).map_err(|e| {
+            Error::Config(format!(
+                "base URL `{}` is not a valid absolute URL ({e}); set one with `base_url`",
+                self.base_url
+            ))
+        })?;
+        let mut headers = HeaderMap::new();
+        for (name, value) in &self.default_headers {
+            let name = HeaderName::try_from(name.as_str())
+                .map_err(|e| Error::Config(format!("default header name `{name}`: {e}")))?;
+            let value = HeaderValue::try_from(value.as_str())
+                .map_err(|e| Error::Config(format!("default header `{name}` value: {e}")))?;
+            headers.append(name, value);
+        }
+        let user_agent = self.user_agent.clone().unwrap_or_else(|| {
+            concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_owned()
+        });
+        let configure = |builder: reqwest::ClientBuilder| {
+            let builder = builder.user_agent(user_agent.clone());
+            match self.timeout {
+                Some(timeout) => builder.timeout(timeout),
+                None => builder,
+            }
+        };
+        let config_error = |e: reqwest::Error| Error::Config(format!("HTTP client: {e}"));
+        let http = match self.http {
+            Some(http) => http,
+            None => configure(reqwest::Client::builder().default_headers(headers))
+                .build()
+                .map_err(config_error)?,
+        };
+        let token_http = configure(reqwest::Client::builder())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(config_error)?;
+        Ok(C::from_runtime(Client {
+            inner: Arc::new(Inner {
+                base_url,
+                credentials: self.credentials,
+                http,
+                token_http,
+                clock: self.clock,
+                refresh_skew: self.refresh_skew,
+                allow_insecure_http: self.allow_insecure_http,
+                tokens: TokenCache::default(),
+                client_auth_memory: Mutex::default(),
+            }),
+        }))
+    }
+}
+
+/// A configured client. Cheap to clone; clones share the token cache.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    base_url: String,
+    credentials: Vec<Credential>,
+    http: reqwest::Client,
+    token_http: reqwest::Client,
+    clock: Arc<dyn Clock>,
+    refresh_skew: Duration,
+    allow_insecure_http: bool,
+    tokens: TokenCache,
+    /// What client authentication worked, per token URL and client id, for
+    /// [`ClientAuthMethod::Auto`].
+    client_auth_memory: Mutex<HashMap<(String, String), ClientAuthStyle>>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("credentials", &self.inner.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A token applied to a request, remembered so a 401 can reject it.
+struct UsedToken {
+    key: TokenKey,
+    token: Arc<Token>,
+}
+
+impl Client {
+    /// The base URL calls go to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// A request to `path` (which starts with `/`) under the base URL.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let url = format!("{}{}", self.inner.base_url, path);
+        self.inner.http.request(method, url)
+    }
+
+    /// Sends a request for `operation` with the credentials it needs: the
+    /// first requirement alternative whose schemes all have credentials,
+    /// tokens for exactly the scopes the operation declares. A 401 answer
+    /// rejects the tokens used and retries once when the request can be
+    /// replayed. Statuses other than 2xx become [`Error::Api`].
+    pub async fn execute(
+        &self,
+        operation: &'static Operation,
+        request: RequestBuilder,
+    ) -> Result<Response, Error> {
+        let span = tracing::debug_span!("api_request", operation = operation.id);
+        self.execute_inner(operation, request)
+            .instrument(span)
+            .await
+    }
+
+    async fn execute_inner(
+        &self,
+        operation: &'static Operation,
+        request: RequestBuilder,
+    ) -> Result<Response, Error> {
+        let transport = |source: reqwest::Error| Error::Transport {
+            operation: operation.id,
+            source: source.without_url(),
+        };
+        let request = request.build().map_err(transport)?;
+        let selected = self.select(operation)?;
+        let mut replay = request.try_clone();
+        let mut request = request;
+        loop {
+            let used = self.apply(&selected, &mut request).await?;
+            tracing::debug!(method = %request.method(), path = request.url().path(), "sending");
+            let response = self.inner.http.execute(request).await.map_err(transport)?;
+            let status = response.status();
+            if status == reqwest::StatusCode::UNAUTHORIZED && !used.is_empty() {
+                if let Some(again) = replay.take() {
+                    tracing::debug!("401 with a cached token: renewing it and retrying once");
+                    for used in &used {
+                        self.inner.tokens.reject(&used.key, &used.token).await;
+                    }
+                    request = again;
+                    continue;
+                }
+            }
+            if status.is_success() {
+                return Ok(response);
+            }
+            let headers = response.headers().clone();
+            let body = response.bytes().await.map_err(transport)?.to_vec();
+            return Err(Error::Api {
+                operation: operation.id,
+                status,
+                response: Box::new(RawResponse { headers, body }),
+            });
+        }
+    }
+
+    fn credential(&self, scheme: &str) -> Option<&Credential> {
+        self.inner
+            .credentials
+            .iter()
+            .find(|credential| credential.scheme() == scheme)
+    }
+
+    /// The first alternative whose schemes all have credentials; none when
+    /// no alternative is satisfied and the operation allows anonymous calls.
+    fn select(
+        &self,
+        operation: &'static Operation,
+    ) -> Result<Vec<(&Credential, &'static SchemeUse)>, Error> {
+        for alternative in operation.alternatives {
+            if alternative.is_empty() {
+                continue;
+            }
+            let found: Option<Vec<_>> = alternative
+                .iter()
+                .map(|required| self.credential(required.scheme).map(|c| (c, required)))
+                .collect();
+            if let Some(found) = found {
+                return Ok(found);
+            }
+        }
+        if operation.anonymous {
+            return Ok(Vec::new());
+        }
+        Err(Error::MissingCredentials {
+            operation: operation.id,
+            alternatives: operation
+                .alternatives
+                .iter()
+                .filter(|alternative| !alternative.is_empty())
+                .map(|alternative| alternative.iter().map(|s| s.scheme).collect())
+                .collect(),
+        })
+    }
+
+    async fn apply(
+        &self,
+        selected: &[(&Credential, &'static SchemeUse)],
+        request: &mut Request,
+    ) -> Result<Vec<UsedToken>, Error> {
+        let mut used = Vec::new();
+        for (credential, requirement) in selected {
+            match credential {
+                Credential::OAuth2(oauth) => {
+                    let (key, token) =
+                        self.token(oauth, requirement.scopes)
+                            .await
+                            .map_err(|source| Error::Token {
+                                scheme: oauth.scheme.to_string(),
+                                source,
+                            })?;
+                    set_authorization(request, "Bearer", &token.access_token)?;
+                    used.push(UsedToken { key, token });
+                }
+                Credential::Bearer(bearer) => {
+                    set_authorization(request, &bearer.auth_scheme, &bearer.token)?;
+                }
+                Credential::Basic(basic) => {
+                    let encoded = encode_base64(
+                        format!("{}:{}", basic.username, basic.password.expose_secret()).as_bytes(),
+                    );
+                    set_authorization(request, "Basic", &SecretString::from(encoded))?;
+                }
+                Credential::ApiKey(key) => apply_api_key(request, key)?,
+            }
+        }
+        Ok(used)
+    }
+
+    /// A token for `oauth` covering `scopes`, from the cache or the token
+    /// endpoint.
+    async fn token(
+        &self,
+        oauth: &OAuth2,
+        scopes: &[&str],
+    ) -> Result<(TokenKey, Arc<Token>), TokenError> {
+        let token_url = self.resolve(&oauth.token_url)?;
+        let mut scopes: Vec<String> = match &oauth.scopes {
+            Some(configured) => configured.clone(),
+            None => scopes.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        scopes.sort();
+        scopes.dedup();
+        let grant = match &oauth.grant {
+            Grant::ClientCredentials => "client_credentials".to_owned(),
+            Grant::Password { username, .. } => format!("password:{username}"),
+        };
+        let key = TokenKey {
+            token_url: token_url.to_string(),
+            client_id: oauth.client_id.clone(),
+            grant,
+            scopes,
+        };
+        let clock = self.inner.clock.clone();
+        let token = self
+            .inner
+            .tokens
+            .get_or_fetch(
+                &key,
+                || clock.now(),
+                self.inner.refresh_skew,
+                |previous| self.fetch_token(oauth, &token_url, &key.scopes, previous),
+            )
+            .await?;
+        Ok((key, token))
+    }
+
+    /// Obtains a new token: by refresh token when the previous one has one,
+    /// falling back to the credential's own grant.
+    async fn fetch_token(
+        &self,
+        oauth: &OAuth2,
+        token_url: &Url,
+        scopes: &[String],
+        previous: Option<Arc<Token>>,
+    ) -> Result<Token, TokenError> {
+        let scope = scopes.join(" ");
+        if let Some(refresh_token) = previous.as_ref().and_then(|t| t.refresh_token.as_ref()) {
+            let refresh_url = match &oauth.refresh_url {
+                Some(url) => self.resolve(url)?,
+                None => token_url.clone(),
+            };
+            let mut params = vec![
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token.expose_secret()),
+            ];
+            if !scope.is_empty() {
+                params.push(("scope", &scope));
+            }
+            let request = TokenRequest {
+                url: &refresh_url,
+                params,
+            };
+            match self.exchange(oauth, &request, false).await {
+                Ok(token) => return Ok(token),
+                Err(error) => {
+                    tracing::debug!(%error, "refresh failed; using the primary grant")
+                }
+            }
+        }
+        let mut params = vec![("grant_type", oauth.grant.grant_type())];
+        if let Grant::Password { username, password } = &oauth.grant {
+            params.push(("username", username));
+            params.push(("password", password.expose_secret()));
+        }
+        if !scope.is_empty() {
+            params.push(("scope", &scope));
+        }
+        for (name, value) in &oauth.extra_params {
+            if name != "grant_type" {
+                params.push((name, value));
+            }
+        }
+        let request = TokenRequest {
+            url: token_url,
+            params,
+        };
+        self.exchange(oauth, &request, true).await
+    }
+
+    /// Sends a token request with the configured client authentication;
+    /// for [`ClientAuthMethod::Auto`], tries Basic then the body, unless
+    /// `may_probe` is false, and remembers what worked.
+    async fn exchange(
+        &self,
+        oauth: &OAuth2,
+        request: &TokenRequest<'_>,
+        may_probe: bool,
+    ) -> Result<Token, TokenError> {
+        if !self.inner.allow_insecure_http && !oauth2::is_secure_endpoint(request.url) {
+            return Err(TokenError::InsecureUrl {
+                url: request.url.to_string(),
+            });
+        }
+        let client = ClientIdentity {
+            id: &oauth.client_id,
+            secret: oauth.client_secret.as_ref(),
+        };
+        let now = || self.inner.clock.now();
+        let send =
+            |style| oauth2::request_token(&self.inner.token_http, request, &client, style, now());
+        let fixed = match oauth.client_auth {
+            ClientAuthMethod::Basic => Some(ClientAuthStyle::Basic),
+            ClientAuthMethod::Body => Some(ClientAuthStyle::Body),
+            ClientAuthMethod::None => Some(ClientAuthStyle::None),
+            ClientAuthMethod::Auto if client.secret.is_none() => Some(ClientAuthStyle::None),
+            ClientAuthMethod::Auto => None,
+        };
+        if let Some(style) = fixed {
+            return send(style).await;
+        }
+        let memory_key = (request.url.to_string(), oauth.client_id.clone());
+        let remembered = self
+            .inner
+            .client_auth_memory
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&memory_key)
+            .copied();
+        if let Some(style) = remembered {
+            return send(style).await;
+        }
+        let remember = |style| {
+            self.inner
+                .client_auth_memory
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(memory_key.clone(), style);
+        };
+        match send(ClientAuthStyle::Basic).await {
+            Ok(token) => {
+                remember(ClientAuthStyle::Basic);
+                Ok(token)
+            }
+            Err(basic) if may_probe && oauth2::is_client_auth_rejection(&basic) => {
+                match send(ClientAuthStyle::Body).await {
+                    Ok(token) => {
+                        remember(ClientAuthStyle::Body);
+                        Ok(token)
+                    }
+                    Err(body) => Err(TokenError::ClientAuthFailed {
+                        basic: Box::new(basic),
+                        body: Box::new(body),
+                    }),
+                }
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Resolves a URL from the document against the base URL.
+    fn resolve(&self, url: &str) -> Result<Url, TokenError> {
+        let invalid = |reason: String| TokenError::InvalidUrl {
+            url: url.to_owned(),
+            reason,
+        };
+        match Url::parse(url) {
+            Ok(absolute) => Ok(absolute),
+            Err(url::ParseError::RelativeUrlWithoutBase) => {
+                // The base URL's path is a directory: `/oauth/token` against
+                // `https://h/api` is `https://h/oauth/token`, and `token`
+                // is `https://h/api/token`.
+                let base = Url::parse(&format!("{}/", self.inner.base_url))
+                    .map_err(|e| invalid(e.to_string()))?;
+                base.join(url).map_err(|e| invalid(e.to_string()))
+            }
+            Err(e) => Err(invalid(e.to_string())),
+        }
+    }
+}
+
+fn set_authorization(
+    request: &mut Request,
+    auth_scheme: &str,
+    credential: &SecretString,
+) -> Result<(), Error> {
+    let mut value = HeaderValue::try_from(format!("{auth_scheme} {}", credential.expose_secret()))
+        .map_err(|_| {
+            Error::Config(format!(
+                "the {auth_scheme} credential is not a valid header value"
+            ))
+        })?;
+    value.set_sensitive(true);
+    // The scheme's credential replaces an Authorization header set by hand.
+    request.headers_mut().insert(AUTHORIZATION, value);
+    Ok(())
+}
+
+fn apply_api_key(request: &mut Request, key: &crate::auth::ApiKey) -> Result<(), Error> {
+    let secret = key.key.expose_secret();
+    match key.location {
+        ApiKeyLocation::Header => {
+            let name = HeaderName::try_from(key.name.as_ref())
+                .map_err(|_| Error::Config(format!("`{}` is not a valid header name", key.name)))?;
+            let mut value = HeaderValue::try_from(secret).map_err(|_| {
+                Error::Config(format!(
+                    "the key for `{}` is not a valid header value",
+                    key.name
+                ))
+            })?;
+            value.set_sensitive(true);
+            request.headers_mut().insert(name, value);
+        }
+        ApiKeyLocation::Query => {
+            request
+                .url_mut()
+                .query_pairs_mut()
+                .append_pair(&key.name, secret);
+        }
+        ApiKeyLocation::Cookie => {
+            let pair = format!("{}={}", key.name, secret);
+            let cookie = match request.headers().get(COOKIE).and_then(|v| v.to_str().ok()) {
+                Some(existing) => format!("{existing}; {pair}"),
+                None => pair,
+            };
+            let mut value = HeaderValue::try_from(cookie).map_err(|_| {
+                Error::Config(format!(
+                    "the key for `{}` is not a valid cookie value",
+                    key.name
+                ))
+            })?;
+            value.set_sensitive(true);
+            request.headers_mut().insert(COOKIE, value);
+        }
+    }
+    Ok(())
+}
+
+/// Standard base64 with padding, for the Basic header of `http` `basic`.
+fn encode_base64(input: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Reads a success response as JSON of type `T`.
+pub async fn decode_json<T: serde::de::DeserializeOwned>(
+    operation: &'static Operation,
+    response: Response,
+) -> Result<T, Error> {
+    let body = response.bytes().await.map_err(|source| Error::Transport {
+        operation: operation.id,
+        source: source.without_url(),
+    })?;
+    serde_json::from_slice(&body).map_err(|source| Error::Decode {
+        operation: operation.id,
+        body: body.to_vec(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648_vectors() {
+        for (input, output) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(encode_base64(input.as_bytes()), output);
+        }
+    }
+
+    static NEEDS_OAUTH_OR_KEY: Operation = Operation {
+        id: "getPet",
+        alternatives: &[
+            &[SchemeUse {
+                scheme: "oauth",
+                scopes: &["read"],
+            }],
+            &[
+                SchemeUse {
+                    scheme: "key",
+                    scopes: &[],
+                },
+                SchemeUse {
+                    scheme: "basic",
+                    scopes: &[],
+                },
+            ],
+        ],
+        anonymous: false,
+    };
+
+    fn client(credentials: Vec<Credential>) -> Client {
+        let mut builder = ClientBuilder::<Client>::new("https://api.example.com/v1");
+        for credential in credentials {
+            builder = builder.auth(credential);
+        }
+        builder.build().unwrap()
+    }
+
+    #[test]
+    fn selection_takes_the_first_alternative_fully_configured() {
+        let key = Credential::from(crate::auth::ApiKey::new(
+            "key",
+            ApiKeyLocation::Query,
+            "k",
+            "secret",
+        ));
+        let basic = Credential::from(crate::auth::Basic::new("basic", "u", "p"));
+        let client = client(vec![key.clone()]);
+        let err = client.select(&NEEDS_OAUTH_OR_KEY).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "operation `getPet` needs credentials for one of: oauth; key + basic; \
+             configure one with `ClientBuilder::auth`"
+        );
+        let client = self::client(vec![key, basic]);
+        let selected = client.select(&NEEDS_OAUTH_OR_KEY).unwrap();
+        let schemes: Vec<_> = selected.iter().map(|(c, _)| c.scheme()).collect();
+        assert_eq!(schemes, ["key", "basic"]);
+    }
+
+    #[test]
+    fn relative_token_urls_resolve_against_the_base_url() {
+        let client = client(Vec::new());
+        assert_eq!(
+            client.resolve("/oauth/token").unwrap().as_str(),
+            "https://api.example.com/oauth/token"
+        );
+        assert_eq!(
+            client.resolve("token").unwrap().as_str(),
+            "https://api.example.com/v1/token"
+        );
+        assert_eq!(
+            client
+                .resolve("https://auth.example.com/t")
+                .unwrap()
+                .as_str(),
+            "https://auth.example.com/t"
+        );
+    }
+
+    #[test]
+    fn debug_output_holds_no_secret() {
+        let builder = ClientBuilder::<Client>::new("https://api.example.com")
+            .auth(OAuth2::client_credentials(
+                "o",
+                "https://a/t",
+                "id",
+                "s3cr3t-client",
+            ))
+            .auth(crate::auth::Basic::new("b", "user", "s3cr3t-password"))
+            .auth(crate::auth::Bearer::new("t", "s3cr3t-token"));
+        let text = format!("{builder:?}");
+        let text = format!("{text} {:?}", builder.build().unwrap());
+        assert!(!text.contains("s3cr3t"), "{text}");
+        assert!(text.contains("id") && text.contains("user"), "{text}");
+    }
+}

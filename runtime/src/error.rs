@@ -1,0 +1,198 @@
+//! Errors of a generated client's calls, split by cause.
+
+use std::fmt;
+
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+
+/// A failed call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No configured credentials satisfy any of the operation's security
+    /// requirements, and the operation does not allow anonymous calls. The
+    /// request was not sent.
+    #[error(
+        "operation `{operation}` needs credentials for {}; configure one with `ClientBuilder::auth`",
+        describe_alternatives(.alternatives)
+    )]
+    MissingCredentials {
+        /// The operation's id.
+        operation: &'static str,
+        /// The alternatives that would satisfy it, each a list of scheme names.
+        alternatives: Vec<Vec<&'static str>>,
+    },
+    /// A token could not be obtained for a scheme.
+    #[error("could not obtain a token for security scheme `{scheme}`")]
+    Token {
+        /// The security scheme.
+        scheme: String,
+        /// Why.
+        #[source]
+        source: TokenError,
+    },
+    /// The request could not be sent or the response not read.
+    #[error("request for operation `{operation}` failed")]
+    Transport {
+        /// The operation's id.
+        operation: &'static str,
+        /// The underlying error, without the URL (which may hold an API key).
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The server answered with a status the operation does not treat as
+    /// success. The raw response is kept.
+    #[error("operation `{operation}` returned {status}")]
+    Api {
+        /// The operation's id.
+        operation: &'static str,
+        /// The response status.
+        status: StatusCode,
+        /// The response's headers and body.
+        response: Box<RawResponse>,
+    },
+    /// A success response whose body does not match the documented type.
+    #[error("could not decode the response of operation `{operation}`")]
+    Decode {
+        /// The operation's id.
+        operation: &'static str,
+        /// The response body as received.
+        body: Vec<u8>,
+        /// The decoding error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The client was configured wrongly.
+    #[error("invalid client configuration: {0}")]
+    Config(String),
+}
+
+fn describe_alternatives(alternatives: &[Vec<&'static str>]) -> String {
+    let described: Vec<String> = alternatives.iter().map(|all| all.join(" + ")).collect();
+    match described.len() {
+        0 => "a security scheme the document does not define".to_owned(),
+        1 => format!("scheme {}", described[0]),
+        _ => format!("one of: {}", described.join("; ")),
+    }
+}
+
+/// A response kept whole in an error.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RawResponse {
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The response body.
+    pub body: Vec<u8>,
+}
+
+/// Why a token could not be obtained.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// The token endpoint answered with an RFC 6749 §5.2 error.
+    #[error(transparent)]
+    OAuth2(OAuth2ErrorResponse),
+    /// The token endpoint answered with an error status and no OAuth2 error.
+    #[error("token endpoint {url} returned {status}: {body}")]
+    Status {
+        /// The token endpoint.
+        url: String,
+        /// The response status.
+        status: StatusCode,
+        /// The start of the response body.
+        body: String,
+    },
+    /// A success response without a usable access token.
+    #[error("token endpoint {url} returned no usable token: {reason}")]
+    InvalidResponse {
+        /// The token endpoint.
+        url: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// Both ways of sending client credentials were refused.
+    #[error("the token endpoint refused the client credentials both in a Basic header ({basic}) and in the request body ({body})")]
+    ClientAuthFailed {
+        /// The answer to the Basic header.
+        basic: Box<TokenError>,
+        /// The answer to the credentials in the body.
+        body: Box<TokenError>,
+    },
+    /// The token URL would send secrets over plain HTTP to another host.
+    #[error("refusing to send credentials over plain HTTP to {url}; use https, or allow it with `ClientBuilder::allow_insecure_http`")]
+    InsecureUrl {
+        /// The token endpoint.
+        url: String,
+    },
+    /// The token URL is not a valid URL.
+    #[error("invalid token URL `{url}`: {reason}")]
+    InvalidUrl {
+        /// The URL as configured.
+        url: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// The token endpoint could not be reached.
+    #[error("could not reach token endpoint {url}")]
+    Transport {
+        /// The token endpoint.
+        url: String,
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
+    },
+}
+
+/// An error response from a token endpoint (RFC 6749 §5.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuth2ErrorResponse {
+    /// The error code, such as `invalid_client` or `invalid_scope`.
+    pub error: String,
+    /// The human-readable description, when given.
+    pub error_description: Option<String>,
+    /// A page about the error, when given.
+    pub error_uri: Option<String>,
+    /// The HTTP status of the response.
+    pub status: StatusCode,
+}
+
+impl fmt::Display for OAuth2ErrorResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "token endpoint returned `{}` ({})",
+            self.error, self.status
+        )?;
+        if let Some(description) = &self.error_description {
+            write!(f, ": {description}")?;
+        }
+        if let Some(uri) = &self.error_uri {
+            write!(f, " (see {uri})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for OAuth2ErrorResponse {}
+
+impl Error {
+    /// The HTTP status of an API error response, if this is one.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The OAuth2 error code a token endpoint answered with, if any.
+    pub fn oauth2_error(&self) -> Option<&OAuth2ErrorResponse> {
+        match self {
+            Error::Token {
+                source: TokenError::OAuth2(e),
+                ..
+            } => Some(e),
+            _ => None,
+        }
+    }
+}

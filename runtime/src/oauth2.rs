@@ -1,0 +1,380 @@
+//! Token endpoint exchanges: building the request, authenticating the
+//! client, and reading the response leniently where servers are sloppy and
+//! strictly where it matters.
+
+use std::time::{Duration, Instant};
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use secrecy::{ExposeSecret, SecretString};
+use tracing::Instrument;
+use url::Url;
+
+use crate::error::{OAuth2ErrorResponse, TokenError};
+
+/// Token responses larger than this are refused.
+const MAX_TOKEN_RESPONSE: usize = 1 << 20;
+/// How much of an unexpected response body an error message quotes.
+const QUOTED_BODY: usize = 300;
+
+/// An access token and what came with it.
+#[derive(Debug, Clone)]
+pub(crate) struct Token {
+    pub(crate) access_token: SecretString,
+    pub(crate) refresh_token: Option<SecretString>,
+    pub(crate) obtained_at: Instant,
+    pub(crate) expires_at: Option<Instant>,
+    /// Set when the API rejected the token; it is then only good for its
+    /// refresh token.
+    pub(crate) rejected: bool,
+}
+
+impl Token {
+    /// Whether the token can still be used at `now`, leaving `skew` before
+    /// its expiry (at most half its lifetime, so short-lived tokens are
+    /// still used).
+    pub(crate) fn is_fresh(&self, now: Instant, skew: Duration) -> bool {
+        if self.rejected {
+            return false;
+        }
+        match self.expires_at {
+            None => true,
+            Some(expires_at) => {
+                let lifetime = expires_at.saturating_duration_since(self.obtained_at);
+                let skew = skew.min(lifetime / 2);
+                now + skew < expires_at
+            }
+        }
+    }
+}
+
+/// How client credentials travel in one token request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum ClientAuthStyle {
+    Basic,
+    Body,
+    None,
+}
+
+/// The client's identity at the token endpoint.
+pub(crate) struct ClientIdentity<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) secret: Option<&'a SecretString>,
+}
+
+/// One token request, before client authentication is added.
+pub(crate) struct TokenRequest<'a> {
+    pub(crate) url: &'a Url,
+    /// `grant_type` first, then the grant's parameters, then extra ones.
+    pub(crate) params: Vec<(&'a str, &'a str)>,
+}
+
+/// The characters RFC 6749 §2.3.1 leaves unencoded in a Basic client
+/// credential: `application/x-www-form-urlencoded` keeps alphanumerics and
+/// `*-._`. Space becomes `%20`, not `+`, which some servers reject.
+const FORM_URLENCODED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'*')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_');
+
+/// Encodes a client id or secret for the Basic header (RFC 6749 §2.3.1).
+pub(crate) fn encode_basic_part(value: &str) -> String {
+    utf8_percent_encode(value, FORM_URLENCODED).to_string()
+}
+
+/// Whether a secret may be sent to `url`: over TLS, or to a loopback address.
+pub(crate) fn is_secure_endpoint(url: &Url) -> bool {
+    match url.scheme() {
+        "https" => true,
+        "http" => match url.host() {
+            Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+/// Sends one token request and reads the answer.
+pub(crate) async fn request_token(
+    http: &reqwest::Client,
+    request: &TokenRequest<'_>,
+    client: &ClientIdentity<'_>,
+    style: ClientAuthStyle,
+    now: Instant,
+) -> Result<Token, TokenError> {
+    let grant_type = request.params.first().map_or("", |(_, value)| *value);
+    let span = tracing::debug_span!(
+        "token_request",
+        url = %request.url,
+        grant_type,
+        client_auth = ?style,
+    );
+    let mut form: Vec<(&str, &str)> = request.params.clone();
+    let mut builder = http
+        .post(request.url.clone())
+        .header(ACCEPT, "application/json");
+    match style {
+        ClientAuthStyle::Basic => {
+            let id = encode_basic_part(client.id);
+            let secret = client
+                .secret
+                .map(|s| encode_basic_part(s.expose_secret()))
+                .unwrap_or_default();
+            builder = builder.basic_auth(id, Some(secret));
+        }
+        ClientAuthStyle::Body => {
+            form.push(("client_id", client.id));
+            if let Some(secret) = client.secret {
+                form.push(("client_secret", secret.expose_secret()));
+            }
+        }
+        ClientAuthStyle::None => form.push(("client_id", client.id)),
+    }
+    let body = encode_form(&form);
+    let response = builder
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .instrument(span)
+        .await
+        .map_err(|source| TokenError::Transport {
+            url: request.url.to_string(),
+            source: source.without_url(),
+        })?;
+    let status = response.status();
+    let body = read_capped(response, request.url).await?;
+    let token = parse_token_response(request.url, status, &body, now);
+    match &token {
+        Ok(_) => tracing::debug!(url = %request.url, %status, "token obtained"),
+        Err(error) => tracing::debug!(url = %request.url, %status, %error, "token request failed"),
+    }
+    token
+}
+
+fn encode_form(pairs: &[(&str, &str)]) -> String {
+    let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in pairs {
+        serializer.append_pair(name, value);
+    }
+    serializer.finish()
+}
+
+async fn read_capped(mut response: reqwest::Response, url: &Url) -> Result<Vec<u8>, TokenError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|source| TokenError::Transport {
+            url: url.to_string(),
+            source: source.without_url(),
+        })?
+    {
+        if body.len() + chunk.len() > MAX_TOKEN_RESPONSE {
+            return Err(TokenError::InvalidResponse {
+                url: url.to_string(),
+                reason: format!("the response is larger than {MAX_TOKEN_RESPONSE} bytes"),
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Reads a token endpoint's answer: any 2xx with an `access_token` is a
+/// token; an `error` member is an RFC 6749 §5.2 error whatever the status.
+pub(crate) fn parse_token_response(
+    url: &Url,
+    status: reqwest::StatusCode,
+    body: &[u8],
+    now: Instant,
+) -> Result<Token, TokenError> {
+    let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    if let Some(error) = json.as_ref().and_then(oauth2_error(status)) {
+        return Err(TokenError::OAuth2(error));
+    }
+    if !status.is_success() {
+        return Err(TokenError::Status {
+            url: url.to_string(),
+            status,
+            body: quote_body(body),
+        });
+    }
+    let invalid = |reason: &str| TokenError::InvalidResponse {
+        url: url.to_string(),
+        reason: reason.to_owned(),
+    };
+    let Some(serde_json::Value::Object(fields)) = json else {
+        return Err(invalid("the body is not a JSON object"));
+    };
+    let access_token = match fields.get("access_token") {
+        Some(serde_json::Value::String(token)) if !token.is_empty() => token.clone(),
+        Some(_) => return Err(invalid("`access_token` is not a non-empty string")),
+        None => return Err(invalid("the response has no `access_token`")),
+    };
+    let expires_in = match fields.get("expires_in") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::Number(n)) => n.as_f64(),
+        Some(serde_json::Value::String(s)) => s.trim().parse::<f64>().ok(),
+        Some(_) => None,
+    }
+    .filter(|seconds| seconds.is_finite() && *seconds >= 0.0)
+    .map(Duration::from_secs_f64);
+    let refresh_token = match fields.get("refresh_token") {
+        Some(serde_json::Value::String(token)) if !token.is_empty() => {
+            Some(SecretString::from(token.clone()))
+        }
+        _ => None,
+    };
+    Ok(Token {
+        access_token: SecretString::from(access_token),
+        refresh_token,
+        obtained_at: now,
+        expires_at: expires_in.map(|lifetime| now + lifetime),
+        rejected: false,
+    })
+}
+
+fn oauth2_error(
+    status: reqwest::StatusCode,
+) -> impl Fn(&serde_json::Value) -> Option<OAuth2ErrorResponse> {
+    move |json| {
+        let text = |name: &str| json.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+        Some(OAuth2ErrorResponse {
+            error: text("error")?,
+            error_description: text("error_description"),
+            error_uri: text("error_uri"),
+            status,
+        })
+    }
+}
+
+fn quote_body(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut quoted: String = text.chars().take(QUOTED_BODY).collect();
+    if quoted.len() < text.len() {
+        quoted.push('…');
+    }
+    quoted
+}
+
+/// Whether a failure with one client authentication style justifies trying
+/// the other: the server did not accept how the client authenticated.
+pub(crate) fn is_client_auth_rejection(error: &TokenError) -> bool {
+    match error {
+        TokenError::OAuth2(e) => e.error == "invalid_client" || e.status.as_u16() == 401,
+        TokenError::Status { status, .. } => status.as_u16() == 401 || status.as_u16() == 400,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::StatusCode;
+
+    fn url() -> Url {
+        Url::parse("https://auth.example.com/token").unwrap()
+    }
+
+    #[test]
+    fn basic_parts_are_form_urlencoded_with_space_as_percent_20() {
+        assert_eq!(encode_basic_part("my client:1"), "my%20client%3A1");
+        assert_eq!(encode_basic_part("a+b/c=d&é"), "a%2Bb%2Fc%3Dd%26%C3%A9");
+        assert_eq!(encode_basic_part("safe-._*"), "safe-._*");
+    }
+
+    #[test]
+    fn expires_in_may_be_a_number_or_a_numeric_string() {
+        let now = Instant::now();
+        for body in [
+            r#"{"access_token":"t","expires_in":3600}"#,
+            r#"{"access_token":"t","expires_in":"3600"}"#,
+            r#"{"access_token":"t","expires_in":3600.0,"token_type":"BEARER"}"#,
+        ] {
+            let token = parse_token_response(&url(), StatusCode::OK, body.as_bytes(), now).unwrap();
+            assert_eq!(
+                token.expires_at,
+                Some(now + Duration::from_secs(3600)),
+                "{body}"
+            );
+        }
+        let token =
+            parse_token_response(&url(), StatusCode::CREATED, br#"{"access_token":"t"}"#, now)
+                .unwrap();
+        assert_eq!(token.expires_at, None);
+    }
+
+    #[test]
+    fn an_error_member_is_an_error_even_with_status_200() {
+        let body = br#"{"error":"invalid_scope","error_description":"no such scope","error_uri":"https://x/e"}"#;
+        let Err(TokenError::OAuth2(e)) =
+            parse_token_response(&url(), StatusCode::OK, body, Instant::now())
+        else {
+            panic!("expected an OAuth2 error");
+        };
+        assert_eq!(e.error, "invalid_scope");
+        assert_eq!(e.error_description.as_deref(), Some("no such scope"));
+        assert_eq!(e.error_uri.as_deref(), Some("https://x/e"));
+        assert_eq!(e.status, StatusCode::OK);
+    }
+
+    #[test]
+    fn error_statuses_without_oauth2_body_quote_the_body() {
+        let err = parse_token_response(
+            &url(),
+            StatusCode::BAD_GATEWAY,
+            b"<html>upstream down</html>",
+            Instant::now(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("502"), "{err}");
+        assert!(err.to_string().contains("upstream down"), "{err}");
+    }
+
+    #[test]
+    fn a_success_without_access_token_is_invalid() {
+        let err = parse_token_response(&url(), StatusCode::OK, br#"{"token":"t"}"#, Instant::now())
+            .unwrap_err();
+        assert!(matches!(err, TokenError::InvalidResponse { .. }), "{err}");
+    }
+
+    #[test]
+    fn freshness_keeps_a_skew_of_at_most_half_the_lifetime() {
+        let now = Instant::now();
+        let token = |lifetime: u64| Token {
+            access_token: SecretString::from("t"),
+            refresh_token: None,
+            obtained_at: now,
+            expires_at: Some(now + Duration::from_secs(lifetime)),
+            rejected: false,
+        };
+        let skew = Duration::from_secs(60);
+        let hour = token(3600);
+        assert!(hour.is_fresh(now + Duration::from_secs(3539), skew));
+        assert!(!hour.is_fresh(now + Duration::from_secs(3540), skew));
+        let short = token(10);
+        assert!(short.is_fresh(now + Duration::from_secs(4), skew));
+        assert!(!short.is_fresh(now + Duration::from_secs(5), skew));
+    }
+
+    #[test]
+    fn secrets_go_only_to_https_or_loopback() {
+        for (url, secure) in [
+            ("https://auth.example.com/t", true),
+            ("http://127.0.0.1:5000/t", true),
+            ("http://localhost/t", true),
+            ("http://[::1]:80/t", true),
+            ("http://auth.example.com/t", false),
+            ("http://10.0.0.1/t", false),
+        ] {
+            assert_eq!(
+                is_secure_endpoint(&Url::parse(url).unwrap()),
+                secure,
+                "{url}"
+            );
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! Generates the clients the tests compile and call: the bundled example,
+//! the fixtures under `fixtures/`, and the corpus document written for
+//! local servers when `../shared/corpus` is beside the checkout.
+
+use std::path::Path;
+
+fn generate(spec: &Path, file_name: &str) {
+    if let Err(error) = generator::Generator::new()
+        .spec(spec)
+        .file_name(file_name)
+        .generate()
+    {
+        eprintln!("error: {error}");
+        std::process::exit(1);
+    }
+}
+
+fn main() {
+    println!("cargo::rustc-check-cfg=cfg(corpus)");
+    println!("cargo:rerun-if-env-changed=CI");
+    generate(
+        Path::new("../examples/petstore/openapi/petstore.yaml"),
+        "petstore.rs",
+    );
+    generate(
+        Path::new("fixtures/client-credentials.yaml"),
+        "client_credentials.rs",
+    );
+
+    let corpus = Path::new("../../shared/corpus/LOCAL-petstore-oauth-test-3.0.yaml");
+    println!("cargo:rerun-if-changed={}", corpus.display());
+    if corpus.exists() {
+        generate(corpus, "local_petstore.rs");
+        println!("cargo:rustc-cfg=corpus");
+    } else if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+        eprintln!(
+            "error: {} is missing; CI runs with ../shared beside the checkout",
+            corpus.display()
+        );
+        std::process::exit(1);
+    } else {
+        println!("cargo:warning=skipped compiling the corpus client: ../shared/corpus is not beside the checkout");
+    }
+}

@@ -1,0 +1,470 @@
+//! A generated client against an in-process token endpoint and API
+//! (wiremock): what the servers receive and what the client returns.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use integration_tests::client_credentials::{auth, types, Client};
+use runtime::auth::ClientAuthMethod;
+use runtime::clock::ManualClock;
+use runtime::Error;
+use serde_json::json;
+use wiremock::matchers::{header, header_exists, method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const CLIENT_ID: &str = "my client";
+const CLIENT_SECRET: &str = "s3cr:t+/ é";
+
+fn token_response(token: &str, expires_in: u64) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "access_token": token,
+        "token_type": "bearer",
+        "expires_in": expires_in,
+    }))
+}
+
+fn pets() -> serde_json::Value {
+    json!([{ "id": 1, "name": "Rex", "tag": "dog" }, { "id": 2, "name": "Tom" }])
+}
+
+async fn mount_api(server: &MockServer, token: &str) {
+    Mock::given(method("GET"))
+        .and(path("/api/pets"))
+        .and(header("authorization", format!("Bearer {token}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(pets()))
+        .mount(server)
+        .await;
+}
+
+fn client(server: &MockServer, client_auth: ClientAuthMethod) -> Client {
+    Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .auth(auth::Oauth::client_credentials(CLIENT_ID, CLIENT_SECRET).client_auth(client_auth))
+        .build()
+        .unwrap()
+}
+
+async fn requests_to(server: &MockServer, wanted: &str) -> Vec<Request> {
+    server
+        .received_requests()
+        .await
+        .expect("request recording is on")
+        .into_iter()
+        .filter(|request| request.url.path() == wanted)
+        .collect()
+}
+
+fn form(request: &Request) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(&request.body)
+        .into_owned()
+        .collect()
+}
+
+fn form_value(request: &Request, name: &str) -> Option<String> {
+    form(request)
+        .into_iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value)
+}
+
+fn expected_pets() -> Vec<types::Pet> {
+    vec![
+        types::Pet {
+            id: 1,
+            name: "Rex".into(),
+            tag: Some(types::PetTag::Dog),
+        },
+        types::Pet {
+            id: 2,
+            name: "Tom".into(),
+            tag: None,
+        },
+    ]
+}
+
+#[tokio::test]
+async fn basic_client_authentication_then_bearer_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_response("tok-1", 3600))
+        .mount(&server)
+        .await;
+    mount_api(&server, "tok-1").await;
+
+    let pets = client(&server, ClientAuthMethod::Basic)
+        .list_pets()
+        .limit(5)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pets, expected_pets());
+
+    let tokens = requests_to(&server, "/oauth/token").await;
+    assert_eq!(tokens.len(), 1);
+    let token = &tokens[0];
+    // RFC 6749 §2.3.1: each part form-urlencoded (space as %20), then base64.
+    let expected =
+        base64::engine::general_purpose::STANDARD.encode("my%20client:s3cr%3At%2B%2F%20%C3%A9");
+    assert_eq!(
+        token.headers.get("authorization").unwrap(),
+        format!("Basic {expected}").as_str()
+    );
+    assert_eq!(
+        token.headers.get("content-type").unwrap(),
+        "application/x-www-form-urlencoded"
+    );
+    assert_eq!(
+        form(token),
+        [
+            ("grant_type".to_owned(), "client_credentials".to_owned()),
+            ("scope".to_owned(), "read".to_owned()),
+        ]
+    );
+
+    let calls = requests_to(&server, "/api/pets").await;
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].url.query(), Some("limit=5"));
+    assert_eq!(
+        calls[0].headers.get("authorization").unwrap(),
+        "Bearer tok-1"
+    );
+}
+
+#[tokio::test]
+async fn request_body_client_authentication() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_response("tok-body", 3600))
+        .mount(&server)
+        .await;
+    mount_api(&server, "tok-body").await;
+
+    let pets = client(&server, ClientAuthMethod::Body)
+        .list_pets()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pets, expected_pets());
+
+    let tokens = requests_to(&server, "/oauth/token").await;
+    assert_eq!(tokens.len(), 1);
+    assert!(tokens[0].headers.get("authorization").is_none());
+    assert_eq!(
+        form_value(&tokens[0], "grant_type").as_deref(),
+        Some("client_credentials")
+    );
+    assert_eq!(
+        form_value(&tokens[0], "client_id").as_deref(),
+        Some(CLIENT_ID)
+    );
+    assert_eq!(
+        form_value(&tokens[0], "client_secret").as_deref(),
+        Some(CLIENT_SECRET)
+    );
+    assert_eq!(requests_to(&server, "/api/pets").await[0].url.query(), None);
+}
+
+#[tokio::test]
+async fn automatic_client_authentication_falls_back_to_the_body_and_remembers() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(header_exists("authorization"))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(json!({ "error": "invalid_client" })),
+        )
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_response("tok-auto", 3600))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    mount_api(&server, "tok-auto").await;
+    Mock::given(method("POST"))
+        .and(path("/api/pets"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({ "id": 3, "name": "Kit" })))
+        .mount(&server)
+        .await;
+
+    let client = client(&server, ClientAuthMethod::Auto);
+    client.list_pets().send().await.unwrap();
+    let created = client
+        .create_pet(types::NewPet {
+            name: "Kit".into(),
+            tag: Some(types::NewPetTag::Cat),
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.name, "Kit");
+
+    let tokens = requests_to(&server, "/oauth/token").await;
+    let styles: Vec<(bool, Option<String>)> = tokens
+        .iter()
+        .map(|t| {
+            (
+                t.headers.contains_key("authorization"),
+                form_value(t, "scope"),
+            )
+        })
+        .collect();
+    // Basic refused, body accepted; the second scope goes straight to the body.
+    assert_eq!(
+        styles,
+        [
+            (true, Some("read".to_owned())),
+            (false, Some("read".to_owned())),
+            (false, Some("write".to_owned())),
+        ]
+    );
+    let created_request = &requests_to(&server, "/api/pets").await[1];
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&created_request.body).unwrap(),
+        json!({ "name": "Kit", "tag": "cat" })
+    );
+}
+
+#[tokio::test]
+async fn tokens_are_cached_until_they_near_expiry() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_response("tok-cached", 120))
+        .mount(&server)
+        .await;
+    mount_api(&server, "tok-cached").await;
+    let clock = Arc::new(ManualClock::new());
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .auth(auth::Oauth::client_credentials(CLIENT_ID, CLIENT_SECRET))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+
+    client.list_pets().send().await.unwrap();
+    client.list_pets().send().await.unwrap();
+    clock.advance(Duration::from_secs(59));
+    client.list_pets().send().await.unwrap();
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), 1);
+
+    // With a 60 s skew (at most half the lifetime), a 120 s token is
+    // renewed from its 60th second on.
+    clock.advance(Duration::from_secs(1));
+    client.list_pets().send().await.unwrap();
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), 2);
+    assert_eq!(requests_to(&server, "/api/pets").await.len(), 4);
+}
+
+#[tokio::test]
+async fn each_operation_asks_for_its_own_scopes() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_response("tok", 3600))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/pets/7"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": 7, "name": "Seven" })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/pets"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({ "id": 8, "name": "Eight" })))
+        .mount(&server)
+        .await;
+    let client = client(&server, ClientAuthMethod::Basic);
+
+    let pet = client.get_pet(7).send().await.unwrap();
+    assert_eq!(pet.id, 7);
+    client
+        .create_pet(types::NewPet {
+            name: "Eight".into(),
+            tag: None,
+        })
+        .send()
+        .await
+        .unwrap();
+    client.get_pet(7).send().await.unwrap();
+
+    let scopes: Vec<Option<String>> = requests_to(&server, "/oauth/token")
+        .await
+        .iter()
+        .map(|t| form_value(t, "scope"))
+        .collect();
+    assert_eq!(scopes, [Some("read".to_owned()), Some("write".to_owned())]);
+}
+
+#[tokio::test]
+async fn an_api_key_alternative_is_used_when_only_it_is_configured() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/pets/7"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": 7, "name": "Seven" })))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .auth(auth::Key::key("k-123"))
+        .build()
+        .unwrap();
+    client.get_pet(7).send().await.unwrap();
+    let calls = requests_to(&server, "/api/pets/7").await;
+    assert_eq!(calls[0].url.query(), Some("api_key=k-123"));
+    assert!(calls[0].headers.get("authorization").is_none());
+
+    // listPets accepts only OAuth2: the call fails before anything is sent.
+    let error = client.list_pets().send().await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::MissingCredentials {
+                operation: "listPets",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "operation `listPets` needs credentials for scheme oauth; configure one with `ClientBuilder::auth`"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn anonymous_operations_need_no_credentials() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/health"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .build()
+        .unwrap();
+    client.health().send().await.unwrap();
+    let calls = requests_to(&server, "/api/health").await;
+    assert_eq!(calls.len(), 1);
+    assert!(calls[0].headers.get("authorization").is_none());
+}
+
+#[tokio::test]
+async fn a_401_renews_the_token_and_retries_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_response("tok-stale", 3600))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_response("tok-fresh", 3600))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/pets"))
+        .and(header("authorization", "Bearer tok-stale"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    mount_api(&server, "tok-fresh").await;
+
+    let pets = client(&server, ClientAuthMethod::Basic)
+        .list_pets()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pets, expected_pets());
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), 2);
+    assert_eq!(requests_to(&server, "/api/pets").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_second_401_is_returned_as_an_api_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_response("tok", 3600))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/pets"))
+        .respond_with(ResponseTemplate::new(401).set_body_string("nope"))
+        .mount(&server)
+        .await;
+    let error = client(&server, ClientAuthMethod::Basic)
+        .list_pets()
+        .send()
+        .await
+        .unwrap_err();
+    let Error::Api {
+        status, response, ..
+    } = &error
+    else {
+        panic!("expected an API error, got {error:?}");
+    };
+    assert_eq!(status.as_u16(), 401);
+    assert_eq!(response.body, b"nope");
+    assert_eq!(requests_to(&server, "/api/pets").await.len(), 2);
+}
+
+#[tokio::test]
+async fn token_endpoint_errors_name_the_oauth2_error_code_and_hide_secrets() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": "invalid_scope",
+            "error_description": "scope read is not allowed",
+        })))
+        .mount(&server)
+        .await;
+    let error = client(&server, ClientAuthMethod::Basic)
+        .list_pets()
+        .send()
+        .await
+        .unwrap_err();
+    let oauth2 = error.oauth2_error().expect("an OAuth2 error response");
+    assert_eq!(oauth2.error, "invalid_scope");
+    assert_eq!(oauth2.status.as_u16(), 400);
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    assert!(text.contains("invalid_scope"), "{text}");
+    assert!(text.contains("oauth"), "{text}");
+    for shown in [text, format!("{error:?}")] {
+        assert!(!shown.contains("s3cr"), "{shown}");
+    }
+    assert!(requests_to(&server, "/api/pets").await.is_empty());
+}
+
+#[tokio::test]
+async fn client_secrets_are_not_sent_over_plain_http_to_other_hosts() {
+    let client = Client::builder()
+        .base_url("http://api.example.com/api")
+        .auth(auth::Oauth::client_credentials(CLIENT_ID, CLIENT_SECRET))
+        .build()
+        .unwrap();
+    let error = client.list_pets().send().await.unwrap_err();
+    let Error::Token { source, .. } = &error else {
+        panic!("expected a token error, got {error:?}");
+    };
+    assert!(
+        matches!(source, runtime::TokenError::InsecureUrl { url } if url == "http://api.example.com/oauth/token"),
+        "{source:?}"
+    );
+}
