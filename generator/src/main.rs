@@ -68,12 +68,14 @@ fn main() -> ExitCode {
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            // The reason on one line, with its causes.
+            let mut message = format!("error: {error}");
             let mut source = std::error::Error::source(&error);
             while let Some(cause) = source {
-                eprintln!("  caused by: {cause}");
+                message.push_str(&format!(": {cause}"));
                 source = cause.source();
             }
+            eprintln!("{message}");
             ExitCode::from(2)
         }
     }
@@ -85,10 +87,7 @@ fn run(command: Command) -> Result<(), generator::Error> {
             let generated = generate(&options)?;
             match output {
                 Some(path) => generator::write_if_changed(&path, generated.as_bytes()),
-                None => {
-                    print!("{generated}");
-                    Ok(())
-                }
+                None => print_stdout(&generated),
             }
         }
         Command::Crate {
@@ -114,10 +113,26 @@ fn run(command: Command) -> Result<(), generator::Error> {
             });
             generator::write_crate(&output, &name, &runtime_path, &generated)
         }
-        Command::Inspect { spec, format } => {
-            print!("{}", generator::inspect(&spec, format)?);
-            Ok(())
+        Command::Inspect { spec, format } => print_stdout(&generator::inspect(&spec, format)?),
+    }
+}
+
+/// Prints to standard output; a reader that went away (`| head`) is not an
+/// error.
+fn print_stdout(text: &str) -> Result<(), generator::Error> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(generator::Error::Write {
+                path: PathBuf::from("<stdout>"),
+                source: error,
+            })
         }
+        _ => Ok(()),
     }
 }
 

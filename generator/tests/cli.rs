@@ -73,6 +73,7 @@ fn bad_documents_and_arguments_exit_with_2_and_one_reason() {
     assert_eq!(output.status.code(), Some(2));
     let message = stderr(&output);
     assert!(message.starts_with("error: "), "{message}");
+    assert_eq!(message.lines().count(), 1, "{message}");
     assert!(
         message.contains("broken.yaml:6: at #/paths/~1a/get/responses"),
         "{message}"
@@ -158,6 +159,8 @@ fn crate_writes_a_crate_that_passes_check_and_clippy() {
     );
     assert!(manifest.contains("runtime = { path = "), "{manifest}");
 
+    // The workspace's lock file, so the crate builds with the same versions.
+    std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let target = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)

@@ -50,7 +50,7 @@ impl Grant {
 }
 
 /// OAuth2 credentials that obtain tokens from a token endpoint.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct OAuth2 {
     pub(crate) scheme: Cow<'static, str>,
     pub(crate) grant: Grant,
@@ -61,6 +61,27 @@ pub struct OAuth2 {
     pub(crate) client_auth: ClientAuthMethod,
     pub(crate) scopes: Option<Vec<String>>,
     pub(crate) extra_params: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for OAuth2 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Extra token parameters may carry assertions: names only.
+        let params: Vec<&str> = self.extra_params.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("OAuth2")
+            .field("scheme", &self.scheme)
+            .field("grant", &self.grant)
+            .field("token_url", &self.token_url)
+            .field("refresh_url", &self.refresh_url)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("client_auth", &self.client_auth)
+            .field("scopes", &self.scopes)
+            .field("token_params", &params)
+            .finish()
+    }
 }
 
 impl OAuth2 {

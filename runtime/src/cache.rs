@@ -18,6 +18,9 @@ pub(crate) struct TokenKey {
     pub(crate) client_id: String,
     /// The grant type, and for the password grant the user name.
     pub(crate) grant: String,
+    /// Extra token parameters (an `audience`, say), sorted: tokens for
+    /// different ones are different tokens.
+    pub(crate) params: Vec<(String, String)>,
     /// Sorted and without duplicates.
     pub(crate) scopes: Vec<String>,
 }
@@ -62,12 +65,7 @@ impl TokenCache {
                 return Ok(token.clone());
             }
         }
-        let mut token = fetch(cached.clone()).await?;
-        if token.refresh_token.is_none() {
-            // A refresh response without a refresh token keeps the old one.
-            token.refresh_token = cached.as_ref().and_then(|old| old.refresh_token.clone());
-        }
-        let token = Arc::new(token);
+        let token = Arc::new(fetch(cached.clone()).await?);
         *cached = Some(token.clone());
         Ok(token)
     }
@@ -98,6 +96,7 @@ mod tests {
             token_url: "https://a/token".into(),
             client_id: "c".into(),
             grant: "client_credentials".into(),
+            params: Vec::new(),
             scopes: vec!["read".into()],
         }
     }
@@ -139,7 +138,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn failures_are_not_cached_and_refresh_tokens_are_kept() {
+    async fn failures_are_not_cached_and_rejected_tokens_are_handed_over() {
         let cache = TokenCache::default();
         let now = Instant::now();
         let skew = Duration::from_secs(60);
@@ -187,6 +186,8 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(second.access_token.expose_secret(), "t2");
-        assert_eq!(second.refresh_token.as_ref().unwrap().expose_secret(), "r1");
+        // What the fetch returned is cached as is: keeping a refresh token
+        // is the fetch's decision (only a successful refresh keeps it).
+        assert!(second.refresh_token.is_none());
     }
 }

@@ -121,7 +121,8 @@ impl<C: GeneratedClient> ClientBuilder<C> {
         self
     }
 
-    /// A header sent with every API request.
+    /// A header sent with every API request that does not set it, also
+    /// through a client given to [`http_client`](Self::http_client).
     pub fn default_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.default_headers.push((name.into(), value.into()));
         self
@@ -177,7 +178,7 @@ impl<C: GeneratedClient> ClientBuilder<C> {
         let config_error = |e: reqwest::Error| Error::Config(format!("HTTP client: {e}"));
         let http = match self.http {
             Some(http) => http,
-            None => configure(reqwest::Client::builder().default_headers(headers))
+            None => configure(reqwest::Client::builder())
                 .build()
                 .map_err(config_error)?,
         };
@@ -189,6 +190,7 @@ impl<C: GeneratedClient> ClientBuilder<C> {
             inner: Arc::new(Inner {
                 base_url,
                 credentials: self.credentials,
+                default_headers: headers,
                 http,
                 token_http,
                 clock: self.clock,
@@ -210,6 +212,9 @@ pub struct Client {
 struct Inner {
     base_url: String,
     credentials: Vec<Credential>,
+    /// Added to every API request that does not set them itself, also when
+    /// the user supplies the HTTP client.
+    default_headers: HeaderMap,
     http: reqwest::Client,
     token_http: reqwest::Client,
     clock: Arc<dyn Clock>,
@@ -273,10 +278,14 @@ impl Client {
             operation: operation.id,
             source: source.without_url(),
         };
-        let request = request.build().map_err(transport)?;
+        let mut request = request.build().map_err(transport)?;
+        for (name, value) in &self.inner.default_headers {
+            if !request.headers().contains_key(name) {
+                request.headers_mut().append(name, value.clone());
+            }
+        }
         let selected = self.select(operation)?;
         let mut replay = request.try_clone();
-        let mut request = request;
         loop {
             let used = self.apply(&selected, &mut request).await?;
             tracing::debug!(method = %request.method(), path = request.url().path(), "sending");
@@ -396,10 +405,13 @@ impl Client {
             Grant::ClientCredentials => "client_credentials".to_owned(),
             Grant::Password { username, .. } => format!("password:{username}"),
         };
+        let mut params = oauth.extra_params.clone();
+        params.sort();
         let key = TokenKey {
             token_url: token_url.to_string(),
             client_id: oauth.client_id.clone(),
             grant,
+            params,
             scopes,
         };
         let clock = self.inner.clock.clone();
@@ -443,7 +455,14 @@ impl Client {
                 params,
             };
             match self.exchange(oauth, &request, false).await {
-                Ok(token) => return Ok(token),
+                Ok(mut token) => {
+                    // A refresh response without a refresh token keeps the
+                    // old one; a rotated one replaces it.
+                    if token.refresh_token.is_none() {
+                        token.refresh_token = Some(refresh_token.clone());
+                    }
+                    return Ok(token);
+                }
                 Err(error) => {
                     tracing::debug!(%error, "refresh failed; using the primary grant")
                 }
@@ -500,7 +519,9 @@ impl Client {
         if let Some(style) = fixed {
             return send(style).await;
         }
-        let memory_key = (request.url.to_string(), oauth.client_id.clone());
+        // Keyed by the token URL even for refresh requests sent elsewhere:
+        // one authorization server, one way to authenticate the client.
+        let memory_key = (oauth.token_url.clone(), oauth.client_id.clone());
         let remembered = self
             .inner
             .client_auth_memory
@@ -748,12 +769,10 @@ mod tests {
     #[test]
     fn debug_output_holds_no_secret() {
         let builder = ClientBuilder::<Client>::new("https://api.example.com")
-            .auth(OAuth2::client_credentials(
-                "o",
-                "https://a/t",
-                "id",
-                "s3cr3t-client",
-            ))
+            .auth(
+                OAuth2::client_credentials("o", "https://a/t", "id", "s3cr3t-client")
+                    .token_param("client_assertion", "s3cr3t-assertion"),
+            )
             .auth(crate::auth::Basic::new("b", "user", "s3cr3t-password"))
             .auth(crate::auth::Bearer::new("t", "s3cr3t-token"));
         let text = format!("{builder:?}");

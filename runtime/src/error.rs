@@ -188,10 +188,19 @@ impl Error {
     /// The OAuth2 error code a token endpoint answered with, if any.
     pub fn oauth2_error(&self) -> Option<&OAuth2ErrorResponse> {
         match self {
-            Error::Token {
-                source: TokenError::OAuth2(e),
-                ..
-            } => Some(e),
+            Error::Token { source, .. } => source.oauth2_error(),
+            _ => None,
+        }
+    }
+}
+
+impl TokenError {
+    /// The OAuth2 error the token endpoint answered with; when both ways of
+    /// client authentication failed, the answer to the request body.
+    pub fn oauth2_error(&self) -> Option<&OAuth2ErrorResponse> {
+        match self {
+            TokenError::OAuth2(e) => Some(e),
+            TokenError::ClientAuthFailed { body, .. } => body.oauth2_error(),
             _ => None,
         }
     }

@@ -14,6 +14,9 @@ use crate::error::{OAuth2ErrorResponse, TokenError};
 
 /// Token responses larger than this are refused.
 const MAX_TOKEN_RESPONSE: usize = 1 << 20;
+/// Longer lifetimes are taken as this one, so absurd `expires_in` values
+/// cannot overflow the clock.
+const MAX_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
 /// How much of an unexpected response body an error message quotes.
 const QUOTED_BODY: usize = 300;
 
@@ -220,8 +223,8 @@ pub(crate) fn parse_token_response(
         Some(serde_json::Value::String(s)) => s.trim().parse::<f64>().ok(),
         Some(_) => None,
     }
-    .filter(|seconds| seconds.is_finite() && *seconds >= 0.0)
-    .map(Duration::from_secs_f64);
+    .filter(|seconds| *seconds >= 0.0)
+    .and_then(|seconds| Duration::try_from_secs_f64(seconds.min(MAX_LIFETIME.as_secs_f64())).ok());
     let refresh_token = match fields.get("refresh_token") {
         Some(serde_json::Value::String(token)) if !token.is_empty() => {
             Some(SecretString::from(token.clone()))
@@ -232,7 +235,7 @@ pub(crate) fn parse_token_response(
         access_token: SecretString::from(access_token),
         refresh_token,
         obtained_at: now,
-        expires_at: expires_in.map(|lifetime| now + lifetime),
+        expires_at: expires_in.and_then(|lifetime| now.checked_add(lifetime)),
         rejected: false,
     })
 }
@@ -262,10 +265,18 @@ fn quote_body(body: &[u8]) -> String {
 
 /// Whether a failure with one client authentication style justifies trying
 /// the other: the server did not accept how the client authenticated.
+/// Servers that read credentials only from the body answer a Basic header
+/// with `invalid_client`, `unauthorized_client` or `invalid_request`
+/// ("client_id missing"), or a bare 400 or 401.
 pub(crate) fn is_client_auth_rejection(error: &TokenError) -> bool {
     match error {
-        TokenError::OAuth2(e) => e.error == "invalid_client" || e.status.as_u16() == 401,
-        TokenError::Status { status, .. } => status.as_u16() == 401 || status.as_u16() == 400,
+        TokenError::OAuth2(e) => {
+            matches!(
+                e.error.as_str(),
+                "invalid_client" | "unauthorized_client" | "invalid_request"
+            ) || e.status.as_u16() == 401
+        }
+        TokenError::Status { status, .. } => matches!(status.as_u16(), 400 | 401),
         _ => false,
     }
 }
@@ -305,6 +316,26 @@ mod tests {
             parse_token_response(&url(), StatusCode::CREATED, br#"{"access_token":"t"}"#, now)
                 .unwrap();
         assert_eq!(token.expires_at, None);
+    }
+
+    #[test]
+    fn absurd_lifetimes_are_capped_instead_of_overflowing() {
+        let now = Instant::now();
+        for body in [
+            r#"{"access_token":"t","expires_in":1e20}"#,
+            r#"{"access_token":"t","expires_in":18446744073709551615}"#,
+            r#"{"access_token":"t","expires_in":"1e300"}"#,
+        ] {
+            let token = parse_token_response(&url(), StatusCode::OK, body.as_bytes(), now).unwrap();
+            assert_eq!(token.expires_at, Some(now + MAX_LIFETIME), "{body}");
+        }
+        for body in [
+            r#"{"access_token":"t","expires_in":-5}"#,
+            r#"{"access_token":"t","expires_in":"soon"}"#,
+        ] {
+            let token = parse_token_response(&url(), StatusCode::OK, body.as_bytes(), now).unwrap();
+            assert_eq!(token.expires_at, None, "{body}");
+        }
     }
 
     #[test]

@@ -61,6 +61,11 @@ fn simple(value: &Value) -> Option<String> {
 pub fn path_param<T: Serialize + ?Sized>(value: &T) -> String {
     let value = serde_json::to_value(value).unwrap_or(Value::Null);
     let text = simple(&value).unwrap_or_default();
+    if !text.is_empty() && text.chars().all(|c| c == '.') {
+        // `.` and `..` would be removed or climb a level when the URL is
+        // normalised; encoded, they stay one segment.
+        return text.replace('.', "%2E");
+    }
     utf8_percent_encode(&text, PATH_SEGMENT).to_string()
 }
 
@@ -128,6 +133,8 @@ mod tests {
         assert_eq!(path_param(&42), "42");
         assert_eq!(path_param("a b/c?d#e%"), "a%20b%2Fc%3Fd%23e%25");
         assert_eq!(path_param(&vec![1, 2, 3]), "1,2,3");
+        assert_eq!(path_param(".."), "%2E%2E");
+        assert_eq!(path_param("a..b"), "a..b");
     }
 
     fn query(value: &Value, explode: bool) -> String {

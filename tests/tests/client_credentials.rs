@@ -10,7 +10,7 @@ use runtime::auth::ClientAuthMethod;
 use runtime::clock::ManualClock;
 use runtime::Error;
 use serde_json::json;
-use wiremock::matchers::{header, header_exists, method, path};
+use wiremock::matchers::{body_string_contains, header, header_exists, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const CLIENT_ID: &str = "my client";
@@ -214,6 +214,14 @@ async fn automatic_client_authentication_falls_back_to_the_body_and_remembers() 
             )
         })
         .collect();
+    assert_eq!(
+        form_value(&tokens[1], "client_id").as_deref(),
+        Some(CLIENT_ID)
+    );
+    assert_eq!(
+        form_value(&tokens[1], "client_secret").as_deref(),
+        Some(CLIENT_SECRET)
+    );
     // Basic refused, body accepted; the second scope goes straight to the body.
     assert_eq!(
         styles,
@@ -302,6 +310,42 @@ async fn each_operation_asks_for_its_own_scopes() {
 }
 
 #[tokio::test]
+async fn form_urlencoded_bodies_are_sent_as_forms() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_response("tok", 3600))
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/api/pets/7/name"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    client(&server, ClientAuthMethod::Basic)
+        .rename_pet(
+            7,
+            types::RenamePetBody {
+                name: "Rex & co".into(),
+                note: None,
+            },
+        )
+        .send()
+        .await
+        .unwrap();
+    let calls = requests_to(&server, "/api/pets/7/name").await;
+    assert_eq!(
+        calls[0].headers.get("content-type").unwrap(),
+        "application/x-www-form-urlencoded"
+    );
+    assert_eq!(
+        form(&calls[0]),
+        [("name".to_owned(), "Rex & co".to_owned())]
+    );
+    assert_eq!(calls[0].headers.get("authorization").unwrap(), "Bearer tok");
+}
+
+#[tokio::test]
 async fn an_api_key_alternative_is_used_when_only_it_is_configured() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
@@ -348,12 +392,16 @@ async fn anonymous_operations_need_no_credentials() {
         .await;
     let client = Client::builder()
         .base_url(format!("{}/api", server.uri()))
+        .default_header("X-Tenant", "blue")
+        .http_client(runtime::reqwest::Client::new())
         .build()
         .unwrap();
     client.health().send().await.unwrap();
     let calls = requests_to(&server, "/api/health").await;
     assert_eq!(calls.len(), 1);
     assert!(calls[0].headers.get("authorization").is_none());
+    // Default headers reach the server also through a client given by the user.
+    assert_eq!(calls[0].headers.get("x-tenant").unwrap(), "blue");
 }
 
 #[tokio::test]
@@ -416,6 +464,8 @@ async fn a_second_401_is_returned_as_an_api_error() {
     };
     assert_eq!(status.as_u16(), 401);
     assert_eq!(response.body, b"nope");
+    // The retry renewed the token first.
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), 2);
     assert_eq!(requests_to(&server, "/api/pets").await.len(), 2);
 }
 
@@ -467,4 +517,174 @@ async fn client_secrets_are_not_sent_over_plain_http_to_other_hosts() {
         matches!(source, runtime::TokenError::InsecureUrl { url } if url == "http://api.example.com/oauth/token"),
         "{source:?}"
     );
+}
+
+#[tokio::test]
+async fn expiring_tokens_are_renewed_by_refresh_token_and_rotation_is_kept() {
+    let server = MockServer::start().await;
+    // The primary grant: a token with a refresh token.
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_string_contains("grant_type=client_credentials"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "tok-1", "expires_in": 120, "refresh_token": "r-1",
+        })))
+        .mount(&server)
+        .await;
+    // Refreshing r-1 rotates it; refreshing r-2 returns no new refresh token.
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_string_contains("refresh_token=r-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "tok-2", "expires_in": 120, "refresh_token": "r-2",
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_string_contains("refresh_token=r-2"))
+        .respond_with(token_response("tok-3", 120))
+        .mount(&server)
+        .await;
+    for token in ["tok-1", "tok-2", "tok-3"] {
+        mount_api(&server, token).await;
+    }
+    let clock = Arc::new(ManualClock::new());
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .auth(
+            auth::Oauth::client_credentials(CLIENT_ID, CLIENT_SECRET)
+                .client_auth(ClientAuthMethod::Body),
+        )
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+
+    for _ in 0..4 {
+        client.list_pets().send().await.unwrap();
+        clock.advance(Duration::from_secs(60));
+    }
+
+    let grants: Vec<(Option<String>, Option<String>)> = requests_to(&server, "/oauth/token")
+        .await
+        .iter()
+        .map(|t| (form_value(t, "grant_type"), form_value(t, "refresh_token")))
+        .collect();
+    let refresh = |token: &str| (Some("refresh_token".to_owned()), Some(token.to_owned()));
+    assert_eq!(
+        grants,
+        [
+            (Some("client_credentials".to_owned()), None),
+            refresh("r-1"),
+            refresh("r-2"),
+            // tok-3 came without a refresh token: r-2 is kept and used again.
+            refresh("r-2"),
+        ]
+    );
+    let used: Vec<String> = requests_to(&server, "/api/pets")
+        .await
+        .iter()
+        .map(|r| {
+            r.headers
+                .get("authorization")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        used,
+        [
+            "Bearer tok-1",
+            "Bearer tok-2",
+            "Bearer tok-3",
+            "Bearer tok-3"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_refused_refresh_falls_back_to_the_primary_grant_and_drops_the_refresh_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_string_contains("grant_type=client_credentials"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "tok-1", "expires_in": 120, "refresh_token": "r-dead",
+        })))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_string_contains("grant_type=client_credentials"))
+        .respond_with(token_response("tok-2", 120))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_string_contains("grant_type=refresh_token"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({ "error": "invalid_grant" })))
+        .mount(&server)
+        .await;
+    mount_api(&server, "tok-1").await;
+    mount_api(&server, "tok-2").await;
+    let clock = Arc::new(ManualClock::new());
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .auth(
+            auth::Oauth::client_credentials(CLIENT_ID, CLIENT_SECRET)
+                .client_auth(ClientAuthMethod::Body),
+        )
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+
+    for _ in 0..3 {
+        client.list_pets().send().await.unwrap();
+        clock.advance(Duration::from_secs(60));
+    }
+
+    let grants: Vec<Option<String>> = requests_to(&server, "/oauth/token")
+        .await
+        .iter()
+        .map(|t| form_value(t, "grant_type"))
+        .collect();
+    let grant = |g: &str| Some(g.to_owned());
+    // The dead refresh token is tried once, then never again.
+    assert_eq!(
+        grants,
+        [
+            grant("client_credentials"),
+            grant("refresh_token"),
+            grant("client_credentials"),
+            grant("client_credentials"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn concurrent_calls_on_a_cold_cache_make_one_token_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_response("tok-shared", 3600).set_delay(Duration::from_millis(100)))
+        .mount(&server)
+        .await;
+    mount_api(&server, "tok-shared").await;
+    let client = client(&server, ClientAuthMethod::Basic);
+
+    let calls = (0..50).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move { client.list_pets().send().await })
+    });
+    let calls: Vec<_> = calls.collect();
+    for call in calls {
+        assert_eq!(call.await.unwrap().unwrap(), expected_pets());
+    }
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), 1);
+    assert_eq!(requests_to(&server, "/api/pets").await.len(), 50);
 }

@@ -12,8 +12,6 @@
 
 use std::process::ExitCode;
 
-use petstore_example::petstore;
-
 fn main() -> ExitCode {
     let runtime = match runtime::tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -41,26 +39,13 @@ fn main() -> ExitCode {
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let variable = |name: &str| std::env::var(name).map_err(|_| format!("set {name}"));
-    let mut credentials = petstore::auth::PetstoreAuth::client_credentials(
-        variable("PETSTORE_CLIENT_ID")?,
-        variable("PETSTORE_CLIENT_SECRET")?,
-    );
-    if let Ok(token_url) = std::env::var("PETSTORE_TOKEN_URL") {
-        credentials = credentials.token_url(token_url);
-    }
-    let mut builder = petstore::Client::builder().auth(credentials);
-    if let Ok(base_url) = std::env::var("PETSTORE_BASE_URL") {
-        builder = builder.base_url(base_url);
-    }
-    let client = builder.build()?;
-
-    let pets = client
-        .list_pets()
-        .limit(10)
-        .status(petstore::types::PetStatus::Available)
-        .send()
-        .await?;
-    for pet in &pets {
+    let client = petstore_example::client(
+        &variable("PETSTORE_CLIENT_ID")?,
+        &variable("PETSTORE_CLIENT_SECRET")?,
+        std::env::var("PETSTORE_BASE_URL").ok().as_deref(),
+        std::env::var("PETSTORE_TOKEN_URL").ok().as_deref(),
+    )?;
+    for pet in petstore_example::available_pets(&client).await? {
         println!("{:>6}  {}", pet.id, pet.name);
     }
     Ok(())

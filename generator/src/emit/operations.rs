@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{doc, ident, rust_type, Context};
-use crate::model::{Api, Operation, ParamLocation, Response, Security, TypeRef};
+use crate::model::{Api, BodyEncoding, Operation, ParamLocation, Response, Security, TypeRef};
 
 pub(crate) fn builders_module(api: &Api, ctx: &Context) -> TokenStream {
     let builders = api.operations.iter().map(|op| builder(op, ctx));
@@ -121,12 +121,16 @@ fn builder(op: &Operation, ctx: &Context) -> TokenStream {
     });
     let body = op.body.as_ref().map(|body| {
         let field = ident(&body.name);
+        let encode = match body.encoding {
+            BodyEncoding::Json => quote!(json),
+            BodyEncoding::Form => quote!(form),
+        };
         if body.required {
-            quote!(let request = request.json(&self.#field);)
+            quote!(let request = request.#encode(&self.#field);)
         } else {
             quote! {
                 let request = match &self.#field {
-                    ::std::option::Option::Some(body) => request.json(body),
+                    ::std::option::Option::Some(body) => request.#encode(body),
                     ::std::option::Option::None => request,
                 };
             }
@@ -222,7 +226,7 @@ fn path_expression(op: &Operation, ctx: &Context) -> TokenStream {
             break;
         };
         let wire = &rest[start + 1..start + length];
-        template.push_str(&rest[..start]);
+        template.push_str(&escape_braces(&rest[..start]));
         match op
             .params
             .iter()
@@ -234,19 +238,20 @@ fn path_expression(op: &Operation, ctx: &Context) -> TokenStream {
                 args.push(quote!(#private::path_param(&self.#field)));
             }
             // An undeclared template variable stays as written.
-            None => template.push_str(
-                &rest[start..=start + length]
-                    .replace('{', "{{")
-                    .replace('}', "}}"),
-            ),
+            None => template.push_str(&escape_braces(&rest[start..=start + length])),
         }
         rest = &rest[start + length + 1..];
     }
-    template.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    template.push_str(&escape_braces(rest));
     if args.is_empty() {
         let literal = template.replace("{{", "{").replace("}}", "}");
         quote!(#literal)
     } else {
         quote!(&::std::format!(#template, #(#args),*))
     }
+}
+
+/// Text taken literally by `format!`.
+fn escape_braces(text: &str) -> String {
+    text.replace('{', "{{").replace('}', "}}")
 }

@@ -134,6 +134,16 @@ pub(crate) struct Body {
     pub(crate) name: String,
     pub(crate) ty: TypeRef,
     pub(crate) required: bool,
+    pub(crate) encoding: BodyEncoding,
+}
+
+/// How a request body is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyEncoding {
+    /// `application/json` and `*+json`.
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
 }
 
 /// What a successful call returns.

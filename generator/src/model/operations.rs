@@ -9,7 +9,7 @@ use openapiv3::{
 use super::names::{self, Namespace};
 use super::security::{self, Scheme};
 use super::types::TypeBuilder;
-use super::{Body, Operation, Param, ParamLocation, Response, TypeRef};
+use super::{Body, BodyEncoding, Operation, Param, ParamLocation, Response, TypeRef};
 use crate::error::{escape_pointer_token, Error, Warning};
 use crate::load::Document;
 
@@ -194,8 +194,18 @@ fn parameter_of(
     })
 }
 
+/// The media type without parameters, lower-cased.
+fn media_essence(media_type: &str) -> String {
+    media_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
 fn is_json(media_type: &str) -> bool {
-    let essence = media_type.split(';').next().unwrap_or("").trim();
+    let essence = media_essence(media_type);
     essence == "application/json" || essence.ends_with("+json")
 }
 
@@ -226,11 +236,21 @@ fn body_of(
             }
         }
     };
-    let Some((media_type, content)) = body
+    // JSON when offered, then form-urlencoded.
+    let chosen = body
         .content
         .iter()
         .find(|(media_type, _)| is_json(media_type))
-    else {
+        .map(|(media_type, content)| (media_type, content, BodyEncoding::Json))
+        .or_else(|| {
+            body.content
+                .iter()
+                .find(|(media_type, _)| {
+                    media_essence(media_type) == "application/x-www-form-urlencoded"
+                })
+                .map(|(media_type, content)| (media_type, content, BodyEncoding::Form))
+        });
+    let Some((media_type, content, encoding)) = chosen else {
         if let Some(media_type) = body.content.keys().next() {
             warnings.push(Warning {
                 location: document.at(pointer),
@@ -251,6 +271,7 @@ fn body_of(
         name: param_names.unique("body".to_owned()),
         ty,
         required: body.required,
+        encoding,
     })
 }
 
