@@ -45,6 +45,21 @@ fn client(server: &MockServer, client_auth: ClientAuthMethod) -> Client {
         .unwrap()
 }
 
+/// A client whose token expiry follows a clock the test moves.
+fn clocked_client(
+    server: &MockServer,
+    client_auth: ClientAuthMethod,
+) -> (Client, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new());
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .auth(auth::Oauth::client_credentials(CLIENT_ID, CLIENT_SECRET).client_auth(client_auth))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    (client, clock)
+}
+
 async fn requests_to(server: &MockServer, wanted: &str) -> Vec<Request> {
     server
         .received_requests()
@@ -247,13 +262,7 @@ async fn tokens_are_cached_until_they_near_expiry() {
         .mount(&server)
         .await;
     mount_api(&server, "tok-cached").await;
-    let clock = Arc::new(ManualClock::new());
-    let client = Client::builder()
-        .base_url(format!("{}/api", server.uri()))
-        .auth(auth::Oauth::client_credentials(CLIENT_ID, CLIENT_SECRET))
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let (client, clock) = clocked_client(&server, ClientAuthMethod::Auto);
 
     client.list_pets().send().await.unwrap();
     client.list_pets().send().await.unwrap();
@@ -549,16 +558,7 @@ async fn expiring_tokens_are_renewed_by_refresh_token_and_rotation_is_kept() {
     for token in ["tok-1", "tok-2", "tok-3"] {
         mount_api(&server, token).await;
     }
-    let clock = Arc::new(ManualClock::new());
-    let client = Client::builder()
-        .base_url(format!("{}/api", server.uri()))
-        .auth(
-            auth::Oauth::client_credentials(CLIENT_ID, CLIENT_SECRET)
-                .client_auth(ClientAuthMethod::Body),
-        )
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let (client, clock) = clocked_client(&server, ClientAuthMethod::Body);
 
     for _ in 0..4 {
         client.list_pets().send().await.unwrap();
@@ -632,16 +632,7 @@ async fn a_refused_refresh_falls_back_to_the_primary_grant_and_drops_the_refresh
         .await;
     mount_api(&server, "tok-1").await;
     mount_api(&server, "tok-2").await;
-    let clock = Arc::new(ManualClock::new());
-    let client = Client::builder()
-        .base_url(format!("{}/api", server.uri()))
-        .auth(
-            auth::Oauth::client_credentials(CLIENT_ID, CLIENT_SECRET)
-                .client_auth(ClientAuthMethod::Body),
-        )
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let (client, clock) = clocked_client(&server, ClientAuthMethod::Body);
 
     for _ in 0..3 {
         client.list_pets().send().await.unwrap();
