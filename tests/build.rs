@@ -26,6 +26,7 @@ fn main() {
         Path::new("fixtures/client-credentials.yaml"),
         "client_credentials.rs",
     );
+    generate(Path::new("fixtures/recursive.yaml"), "recursive.rs");
 
     let corpus = Path::new("../../shared/corpus/LOCAL-petstore-oauth-test-3.0.yaml");
     println!("cargo:rerun-if-changed={}", corpus.display());

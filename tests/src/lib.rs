@@ -14,6 +14,12 @@ pub mod client_credentials {
     include!(concat!(env!("OUT_DIR"), "/client_credentials.rs"));
 }
 
+/// The client of `fixtures/recursive.yaml`: compiling it proves recursive
+/// schemas get finite types.
+pub mod recursive {
+    include!(concat!(env!("OUT_DIR"), "/recursive.rs"));
+}
+
 /// The client of the corpus document written for local servers.
 #[cfg(corpus)]
 pub mod local_petstore {

@@ -131,6 +131,10 @@ pub(crate) fn rust_type(ty: &TypeRef, named: &TokenStream, ctx: &Context) -> Tok
             let inner = rust_type(inner, named, ctx);
             quote!(::std::option::Option<#inner>)
         }
+        TypeRef::Boxed(inner) => {
+            let inner = rust_type(inner, named, ctx);
+            quote!(::std::boxed::Box<#inner>)
+        }
         TypeRef::Named(name) => {
             let name = ident(name);
             quote!(#named #name)

@@ -43,6 +43,8 @@ pub(crate) enum TypeRef {
     /// A map with string keys.
     Map(Box<TypeRef>),
     Option(Box<TypeRef>),
+    /// On the heap, to break a cycle of types containing each other.
+    Boxed(Box<TypeRef>),
     /// A type in the `types` module.
     Named(String),
 }

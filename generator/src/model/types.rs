@@ -51,7 +51,8 @@ impl<'a> TypeBuilder<'a> {
         }
     }
 
-    pub(crate) fn finish(self) -> (Vec<TypeDef>, Vec<Warning>) {
+    pub(crate) fn finish(mut self) -> (Vec<TypeDef>, Vec<Warning>) {
+        box_cycles(&mut self.defs);
         (self.defs, self.warnings)
     }
 
@@ -249,5 +250,75 @@ impl<'a> TypeBuilder<'a> {
             location: self.document.at(pointer),
             message,
         });
+    }
+}
+
+/// The named type a field holds inline (not behind a `Vec` or map), if any.
+fn inline_target(ty: &TypeRef) -> Option<&str> {
+    match ty {
+        TypeRef::Named(name) => Some(name),
+        TypeRef::Option(inner) => inline_target(inner),
+        _ => None,
+    }
+}
+
+/// Boxes every struct field that holds, inline, a type which contains the
+/// struct again (directly, through other structs, or through aliases), so
+/// recursive schemas have a finite size.
+fn box_cycles(defs: &mut [TypeDef]) {
+    let index: HashMap<String, usize> = defs
+        .iter()
+        .enumerate()
+        .map(|(i, def)| (def.name.clone(), i))
+        .collect();
+    // The types each type holds inline.
+    let edges: Vec<Vec<usize>> = defs
+        .iter()
+        .map(|def| {
+            let targets: Vec<&str> = match &def.kind {
+                TypeKind::Struct { fields } => {
+                    fields.iter().filter_map(|f| inline_target(&f.ty)).collect()
+                }
+                TypeKind::Alias(ty) => inline_target(ty).into_iter().collect(),
+                TypeKind::Enum { .. } => Vec::new(),
+            };
+            targets
+                .iter()
+                .filter_map(|t| index.get(*t).copied())
+                .collect()
+        })
+        .collect();
+    let reaches = |from: usize, to: usize| {
+        let mut seen = vec![false; edges.len()];
+        let mut stack = vec![from];
+        while let Some(node) = stack.pop() {
+            if node == to {
+                return true;
+            }
+            if !std::mem::replace(&mut seen[node], true) {
+                stack.extend(&edges[node]);
+            }
+        }
+        false
+    };
+    let mut to_box = Vec::new();
+    for (i, def) in defs.iter().enumerate() {
+        if let TypeKind::Struct { fields } = &def.kind {
+            for (f, field) in fields.iter().enumerate() {
+                let target = inline_target(&field.ty).and_then(|t| index.get(t).copied());
+                if target.is_some_and(|t| reaches(t, i)) {
+                    to_box.push((i, f));
+                }
+            }
+        }
+    }
+    for (i, f) in to_box {
+        if let TypeKind::Struct { fields } = &mut defs[i].kind {
+            let ty = std::mem::replace(&mut fields[f].ty, TypeRef::Json);
+            fields[f].ty = match ty {
+                TypeRef::Option(inner) => TypeRef::Option(Box::new(TypeRef::Boxed(inner))),
+                other => TypeRef::Boxed(Box::new(other)),
+            };
+        }
     }
 }
