@@ -38,14 +38,54 @@ pub(crate) enum Grant {
         username: String,
         password: SecretString,
     },
+    /// Any other grant type (JWT bearer, token exchange, vendor grants),
+    /// its parameters given with [`OAuth2::token_param`].
+    Custom {
+        grant_type: String,
+    },
 }
 
 impl Grant {
-    pub(crate) fn grant_type(&self) -> &'static str {
+    pub(crate) fn grant_type(&self) -> &str {
         match self {
             Grant::ClientCredentials => "client_credentials",
             Grant::Password { .. } => "password",
+            Grant::Custom { grant_type } => grant_type,
         }
+    }
+}
+
+/// Where a token endpoint with a non-standard response keeps the access
+/// token and its lifetime: dotted paths into the JSON body, such as
+/// `data.token` or `result.0.access_token`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenResponsePaths {
+    /// The path of the access token.
+    pub access_token: String,
+    /// The path of the lifetime in seconds, when the response has one.
+    pub expires_in: Option<String>,
+}
+
+/// The header a credential is sent in and its value, where `{token}`
+/// stands for the token or key: `Authorization: Bearer {token}` by default
+/// for tokens, `X-Auth-Token: Token {token}` for some vendors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialHeader {
+    pub(crate) name: String,
+    pub(crate) pattern: String,
+}
+
+impl CredentialHeader {
+    /// A header `name` whose value is `pattern` with `{token}` replaced.
+    pub fn new(name: impl Into<String>, pattern: impl Into<String>) -> Self {
+        CredentialHeader {
+            name: name.into(),
+            pattern: pattern.into(),
+        }
+    }
+
+    pub(crate) fn bearer() -> Self {
+        Self::new("Authorization", "Bearer {token}")
     }
 }
 
@@ -61,12 +101,20 @@ pub struct OAuth2 {
     pub(crate) client_auth: ClientAuthMethod,
     pub(crate) scopes: Option<Vec<String>>,
     pub(crate) extra_params: Vec<(String, String)>,
+    pub(crate) token_headers: Vec<(String, String)>,
+    pub(crate) refresh_params: Vec<(String, String)>,
+    pub(crate) response_paths: Option<TokenResponsePaths>,
+    pub(crate) header: CredentialHeader,
 }
 
 impl std::fmt::Debug for OAuth2 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Extra token parameters may carry assertions: names only.
-        let params: Vec<&str> = self.extra_params.iter().map(|(n, _)| n.as_str()).collect();
+        // Extra parameters and headers may carry assertions or credentials:
+        // names only.
+        fn names(pairs: &[(String, String)]) -> Vec<&str> {
+            pairs.iter().map(|(name, _)| name.as_str()).collect()
+        }
+        let params = names(&self.extra_params);
         f.debug_struct("OAuth2")
             .field("scheme", &self.scheme)
             .field("grant", &self.grant)
@@ -80,6 +128,10 @@ impl std::fmt::Debug for OAuth2 {
             .field("client_auth", &self.client_auth)
             .field("scopes", &self.scopes)
             .field("token_params", &params)
+            .field("token_headers", &names(&self.token_headers))
+            .field("refresh_params", &names(&self.refresh_params))
+            .field("response_paths", &self.response_paths)
+            .field("header", &self.header)
             .finish()
     }
 }
@@ -102,6 +154,10 @@ impl OAuth2 {
             client_auth: ClientAuthMethod::default(),
             scopes: None,
             extra_params: Vec::new(),
+            token_headers: Vec::new(),
+            refresh_params: Vec::new(),
+            response_paths: None,
+            header: CredentialHeader::bearer(),
         }
     }
 
@@ -135,6 +191,29 @@ impl OAuth2 {
         let grant = Grant::Password {
             username: username.into(),
             password: password.into(),
+        };
+        Self::new(
+            scheme,
+            grant,
+            token_url,
+            client_id,
+            Some(client_secret.into()),
+        )
+    }
+
+    /// A grant of another type (for example
+    /// `urn:ietf:params:oauth:grant-type:jwt-bearer` or
+    /// `urn:ietf:params:oauth:grant-type:token-exchange`); add its
+    /// parameters with [`token_param`](Self::token_param).
+    pub fn custom_grant(
+        scheme: impl Into<Cow<'static, str>>,
+        token_url: impl Into<String>,
+        grant_type: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: impl Into<SecretString>,
+    ) -> Self {
+        let grant = Grant::Custom {
+            grant_type: grant_type.into(),
         };
         Self::new(
             scheme,
@@ -183,10 +262,55 @@ impl OAuth2 {
     }
 
     /// Adds a parameter to every token request (for example `audience`).
-    /// `grant_type` cannot be replaced this way.
+    /// The value may refer to `{client_id}`, `{client_secret}`,
+    /// `{username}` and `{password}`. `grant_type` cannot be replaced this
+    /// way: use [`custom_grant`](Self::custom_grant).
     pub fn token_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.extra_params.push((name.into(), value.into()));
         self
+    }
+
+    /// Adds a header to every token request, with the same placeholders as
+    /// [`token_param`](Self::token_param): for servers that take
+    /// credentials in headers such as `Client-Id: {client_id}`.
+    pub fn token_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.token_headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a parameter to refresh token requests only.
+    pub fn refresh_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.refresh_params.push((name.into(), value.into()));
+        self
+    }
+
+    /// Reads the token and its lifetime from these paths of a non-standard
+    /// token response.
+    pub fn token_response_paths(mut self, paths: TokenResponsePaths) -> Self {
+        self.response_paths = Some(paths);
+        self
+    }
+
+    /// Sends the token in this header and value pattern instead of
+    /// `Authorization: Bearer {token}`.
+    pub fn credential_header(mut self, header: CredentialHeader) -> Self {
+        self.header = header;
+        self
+    }
+
+    /// `template` with the credentials it refers to filled in.
+    pub(crate) fn fill(&self, template: &str) -> String {
+        use secrecy::ExposeSecret;
+        let mut value = template.replace("{client_id}", &self.client_id);
+        if let Some(secret) = &self.client_secret {
+            value = value.replace("{client_secret}", secret.expose_secret());
+        }
+        if let Grant::Password { username, password } = &self.grant {
+            value = value
+                .replace("{username}", username)
+                .replace("{password}", password.expose_secret());
+        }
+        value
     }
 }
 
@@ -195,7 +319,7 @@ impl OAuth2 {
 #[derive(Debug, Clone)]
 pub struct Bearer {
     pub(crate) scheme: Cow<'static, str>,
-    pub(crate) auth_scheme: Cow<'static, str>,
+    pub(crate) header: CredentialHeader,
     pub(crate) token: SecretString,
 }
 
@@ -204,7 +328,7 @@ impl Bearer {
     pub fn new(scheme: impl Into<Cow<'static, str>>, token: impl Into<SecretString>) -> Self {
         Bearer {
             scheme: scheme.into(),
-            auth_scheme: Cow::Borrowed("Bearer"),
+            header: CredentialHeader::bearer(),
             token: token.into(),
         }
     }
@@ -216,11 +340,18 @@ impl Bearer {
         auth_scheme: impl Into<Cow<'static, str>>,
         credential: impl Into<SecretString>,
     ) -> Self {
+        let pattern = format!("{} {{token}}", auth_scheme.into());
         Bearer {
             scheme: scheme.into(),
-            auth_scheme: auth_scheme.into(),
+            header: CredentialHeader::new("Authorization", pattern),
             token: credential.into(),
         }
+    }
+
+    /// Sends the token in this header and value pattern.
+    pub fn credential_header(mut self, header: CredentialHeader) -> Self {
+        self.header = header;
+        self
     }
 }
 
@@ -253,6 +384,7 @@ pub struct ApiKey {
     pub(crate) scheme: Cow<'static, str>,
     pub(crate) location: ApiKeyLocation,
     pub(crate) name: Cow<'static, str>,
+    pub(crate) pattern: Cow<'static, str>,
     pub(crate) key: SecretString,
 }
 
@@ -268,8 +400,16 @@ impl ApiKey {
             scheme: scheme.into(),
             location,
             name: name.into(),
+            pattern: Cow::Borrowed("{token}"),
             key: key.into(),
         }
+    }
+
+    /// The value sent, where `{token}` stands for the key: `Bot {token}`
+    /// for an `Authorization` header that wants a prefix.
+    pub fn value_pattern(mut self, pattern: impl Into<Cow<'static, str>>) -> Self {
+        self.pattern = pattern.into();
+        self
     }
 }
 
@@ -279,7 +419,7 @@ impl ApiKey {
 #[non_exhaustive]
 pub enum Credential {
     /// Tokens obtained from an OAuth2 token endpoint.
-    OAuth2(OAuth2),
+    OAuth2(Box<OAuth2>),
     /// A token sent in the `Authorization` header.
     Bearer(Bearer),
     /// HTTP Basic.
@@ -309,4 +449,10 @@ macro_rules! credential_from {
         }
     )*};
 }
-credential_from!(OAuth2, Bearer, Basic, ApiKey);
+credential_from!(Bearer, Basic, ApiKey);
+
+impl From<OAuth2> for Credential {
+    fn from(value: OAuth2) -> Self {
+        Credential::OAuth2(Box::new(value))
+    }
+}

@@ -7,13 +7,13 @@ use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, COOKIE};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, COOKIE};
 use reqwest::{Method, Request, RequestBuilder, Response};
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 use url::Url;
 
-use crate::auth::{ClientAuthMethod, Credential, Grant, OAuth2};
+use crate::auth::{ClientAuthMethod, Credential, CredentialHeader, Grant, OAuth2};
 use crate::cache::{TokenCache, TokenKey};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, RawResponse, TokenError};
@@ -369,17 +369,18 @@ impl Client {
                                 scheme: oauth.scheme.to_string(),
                                 source,
                             })?;
-                    set_authorization(request, "Bearer", &token.access_token)?;
+                    set_header(request, &oauth.header, &token.access_token)?;
                     used.push(UsedToken { key, token });
                 }
                 Credential::Bearer(bearer) => {
-                    set_authorization(request, &bearer.auth_scheme, &bearer.token)?;
+                    set_header(request, &bearer.header, &bearer.token)?;
                 }
                 Credential::Basic(basic) => {
                     let encoded = encode_base64(
                         format!("{}:{}", basic.username, basic.password.expose_secret()).as_bytes(),
                     );
-                    set_authorization(request, "Basic", &SecretString::from(encoded))?;
+                    let basic_header = CredentialHeader::new("Authorization", "Basic {token}");
+                    set_header(request, &basic_header, &SecretString::from(encoded))?;
                 }
                 Credential::ApiKey(key) => apply_api_key(request, key)?,
             }
@@ -402,8 +403,8 @@ impl Client {
         scopes.sort();
         scopes.dedup();
         let grant = match &oauth.grant {
-            Grant::ClientCredentials => "client_credentials".to_owned(),
             Grant::Password { username, .. } => format!("password:{username}"),
+            other => other.grant_type().to_owned(),
         };
         let mut params = oauth.extra_params.clone();
         params.sort();
@@ -438,21 +439,34 @@ impl Client {
         previous: Option<Arc<Token>>,
     ) -> Result<Token, TokenError> {
         let scope = scopes.join(" ");
+        let pairs = |list: &[(String, String)]| -> Vec<(String, String)> {
+            list.iter()
+                .filter(|(name, _)| name != "grant_type")
+                .map(|(name, value)| (name.clone(), oauth.fill(value)))
+                .collect()
+        };
+        let headers = pairs(&oauth.token_headers);
         if let Some(refresh_token) = previous.as_ref().and_then(|t| t.refresh_token.as_ref()) {
             let refresh_url = match &oauth.refresh_url {
                 Some(url) => self.resolve(url)?,
                 None => token_url.clone(),
             };
             let mut params = vec![
-                ("grant_type", "refresh_token"),
-                ("refresh_token", refresh_token.expose_secret()),
+                ("grant_type".to_owned(), "refresh_token".to_owned()),
+                (
+                    "refresh_token".to_owned(),
+                    refresh_token.expose_secret().to_owned(),
+                ),
             ];
             if !scope.is_empty() {
-                params.push(("scope", &scope));
+                params.push(("scope".to_owned(), scope.clone()));
             }
+            params.extend(pairs(&oauth.refresh_params));
             let request = TokenRequest {
                 url: &refresh_url,
                 params,
+                headers: headers.clone(),
+                paths: oauth.response_paths.as_ref(),
             };
             match self.exchange(oauth, &request, false).await {
                 Ok(mut token) => {
@@ -468,22 +482,20 @@ impl Client {
                 }
             }
         }
-        let mut params = vec![("grant_type", oauth.grant.grant_type())];
+        let mut params = vec![("grant_type".to_owned(), oauth.grant.grant_type().to_owned())];
         if let Grant::Password { username, password } = &oauth.grant {
-            params.push(("username", username));
-            params.push(("password", password.expose_secret()));
+            params.push(("username".to_owned(), username.clone()));
+            params.push(("password".to_owned(), password.expose_secret().to_owned()));
         }
         if !scope.is_empty() {
-            params.push(("scope", &scope));
+            params.push(("scope".to_owned(), scope));
         }
-        for (name, value) in &oauth.extra_params {
-            if name != "grant_type" {
-                params.push((name, value));
-            }
-        }
+        params.extend(pairs(&oauth.extra_params));
         let request = TokenRequest {
             url: token_url,
             params,
+            headers,
+            paths: oauth.response_paths.as_ref(),
         };
         self.exchange(oauth, &request, true).await
     }
@@ -581,37 +593,36 @@ impl Client {
     }
 }
 
-fn set_authorization(
+/// Sets the header a credential goes in; the scheme's credential replaces a
+/// header of the same name set by hand (an `Authorization` header, say).
+fn set_header(
     request: &mut Request,
-    auth_scheme: &str,
+    header: &CredentialHeader,
     credential: &SecretString,
 ) -> Result<(), Error> {
-    let mut value = HeaderValue::try_from(format!("{auth_scheme} {}", credential.expose_secret()))
-        .map_err(|_| {
-            Error::Config(format!(
-                "the {auth_scheme} credential is not a valid header value"
-            ))
-        })?;
+    let name = HeaderName::try_from(header.name.as_str())
+        .map_err(|_| Error::Config(format!("`{}` is not a valid header name", header.name)))?;
+    let filled = header
+        .pattern
+        .replace("{token}", credential.expose_secret());
+    let mut value = HeaderValue::try_from(filled).map_err(|_| {
+        Error::Config(format!(
+            "the credential for the `{}` header is not a valid header value",
+            header.name
+        ))
+    })?;
     value.set_sensitive(true);
-    // The scheme's credential replaces an Authorization header set by hand.
-    request.headers_mut().insert(AUTHORIZATION, value);
+    request.headers_mut().insert(name, value);
     Ok(())
 }
 
 fn apply_api_key(request: &mut Request, key: &crate::auth::ApiKey) -> Result<(), Error> {
-    let secret = key.key.expose_secret();
+    let value = key.pattern.replace("{token}", key.key.expose_secret());
+    let secret = value.as_str();
     match key.location {
         ApiKeyLocation::Header => {
-            let name = HeaderName::try_from(key.name.as_ref())
-                .map_err(|_| Error::Config(format!("`{}` is not a valid header name", key.name)))?;
-            let mut value = HeaderValue::try_from(secret).map_err(|_| {
-                Error::Config(format!(
-                    "the key for `{}` is not a valid header value",
-                    key.name
-                ))
-            })?;
-            value.set_sensitive(true);
-            request.headers_mut().insert(name, value);
+            let header = CredentialHeader::new(key.name.as_ref(), key.pattern.as_ref());
+            set_header(request, &header, &key.key)?;
         }
         ApiKeyLocation::Query => {
             request
@@ -658,6 +669,11 @@ fn encode_base64(input: &[u8]) -> String {
         }
     }
     out
+}
+
+/// The value of an environment variable, for `*_from_env` constructors.
+pub fn env_var(variable: &'static str) -> Result<String, Error> {
+    std::env::var(variable).map_err(|_| Error::Environment { variable })
 }
 
 /// Reads a success response as JSON of type `T`.

@@ -62,6 +62,12 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// A `*_from_env` constructor found a variable unset or not Unicode.
+    #[error("environment variable `{variable}` is not set")]
+    Environment {
+        /// The variable.
+        variable: &'static str,
+    },
     /// The client was configured wrongly.
     #[error("invalid client configuration: {0}")]
     Config(String),

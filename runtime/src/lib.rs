@@ -51,7 +51,11 @@ pub use tokio;
 /// the generator, which always pairs with the matching runtime.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::auth::{ApiKey, Basic, Bearer, Credential, OAuth2};
+    pub use crate::auth::{
+        ApiKey, Basic, Bearer, ClientAuthMethod, Credential, CredentialHeader, OAuth2,
+        TokenResponsePaths,
+    };
+    pub use crate::client::env_var;
     pub use crate::client::{decode_json, Client, ClientBuilder, GeneratedClient};
     pub use crate::error::Error;
     pub use crate::params::{header_param, path_param, query_param};

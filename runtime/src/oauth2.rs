@@ -10,6 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 use url::Url;
 
+use crate::auth::TokenResponsePaths;
 use crate::error::{OAuth2ErrorResponse, TokenError};
 
 /// Token responses larger than this are refused.
@@ -69,7 +70,11 @@ pub(crate) struct ClientIdentity<'a> {
 pub(crate) struct TokenRequest<'a> {
     pub(crate) url: &'a Url,
     /// `grant_type` first, then the grant's parameters, then extra ones.
-    pub(crate) params: Vec<(&'a str, &'a str)>,
+    pub(crate) params: Vec<(String, String)>,
+    /// Extra headers, placeholders filled.
+    pub(crate) headers: Vec<(String, String)>,
+    /// Where a non-standard response keeps the token.
+    pub(crate) paths: Option<&'a TokenResponsePaths>,
 }
 
 /// The characters RFC 6749 §2.3.1 leaves unencoded in a Basic client
@@ -108,17 +113,27 @@ pub(crate) async fn request_token(
     style: ClientAuthStyle,
     now: Instant,
 ) -> Result<Token, TokenError> {
-    let grant_type = request.params.first().map_or("", |(_, value)| *value);
+    let grant_type = request
+        .params
+        .first()
+        .map_or("", |(_, value)| value.as_str());
     let span = tracing::debug_span!(
         "token_request",
         url = %request.url,
         grant_type,
         client_auth = ?style,
     );
-    let mut form: Vec<(&str, &str)> = request.params.clone();
+    let mut form: Vec<(&str, &str)> = request
+        .params
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
     let mut builder = http
         .post(request.url.clone())
         .header(ACCEPT, "application/json");
+    for (name, value) in &request.headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
     match style {
         ClientAuthStyle::Basic => {
             let id = encode_basic_part(client.id);
@@ -149,7 +164,7 @@ pub(crate) async fn request_token(
         })?;
     let status = response.status();
     let body = read_capped(response, request.url).await?;
-    let token = parse_token_response(request.url, status, &body, now);
+    let token = parse_token_response(request.url, status, &body, now, request.paths);
     match &token {
         Ok(_) => tracing::debug!(url = %request.url, %status, "token obtained"),
         Err(error) => tracing::debug!(url = %request.url, %status, %error, "token request failed"),
@@ -193,6 +208,7 @@ pub(crate) fn parse_token_response(
     status: reqwest::StatusCode,
     body: &[u8],
     now: Instant,
+    paths: Option<&TokenResponsePaths>,
 ) -> Result<Token, TokenError> {
     let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
     if let Some(error) = json.as_ref().and_then(oauth2_error(status)) {
@@ -209,15 +225,23 @@ pub(crate) fn parse_token_response(
         url: url.to_string(),
         reason: reason.to_owned(),
     };
-    let Some(serde_json::Value::Object(fields)) = json else {
+    let Some(json @ serde_json::Value::Object(_)) = json else {
         return Err(invalid("the body is not a JSON object"));
     };
-    let access_token = match fields.get("access_token") {
-        Some(serde_json::Value::String(token)) if !token.is_empty() => token.clone(),
-        Some(_) => return Err(invalid("`access_token` is not a non-empty string")),
-        None => return Err(invalid("the response has no `access_token`")),
+    let (token_path, expires_path) = match paths {
+        Some(paths) => (paths.access_token.as_str(), paths.expires_in.as_deref()),
+        None => ("access_token", Some("expires_in")),
     };
-    let expires_in = match fields.get("expires_in") {
+    let access_token = match lookup(&json, token_path) {
+        Some(serde_json::Value::String(token)) if !token.is_empty() => token.clone(),
+        Some(_) => {
+            return Err(invalid(&format!(
+                "`{token_path}` is not a non-empty string"
+            )))
+        }
+        None => return Err(invalid(&format!("the response has no `{token_path}`"))),
+    };
+    let expires_in = match expires_path.and_then(|path| lookup(&json, path)) {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::Number(n)) => n.as_f64(),
         Some(serde_json::Value::String(s)) => s.trim().parse::<f64>().ok(),
@@ -225,7 +249,7 @@ pub(crate) fn parse_token_response(
     }
     .filter(|seconds| *seconds >= 0.0)
     .and_then(|seconds| Duration::try_from_secs_f64(seconds.min(MAX_LIFETIME.as_secs_f64())).ok());
-    let refresh_token = match fields.get("refresh_token") {
+    let refresh_token = match json.get("refresh_token") {
         Some(serde_json::Value::String(token)) if !token.is_empty() => {
             Some(SecretString::from(token.clone()))
         }
@@ -237,6 +261,16 @@ pub(crate) fn parse_token_response(
         obtained_at: now,
         expires_at: expires_in.and_then(|lifetime| now.checked_add(lifetime)),
         rejected: false,
+    })
+}
+
+/// The value at a dotted path (`data.token`, `items.0.value`, with an
+/// optional leading `$.`).
+fn lookup<'v>(json: &'v serde_json::Value, path: &str) -> Option<&'v serde_json::Value> {
+    let path = path.strip_prefix("$.").unwrap_or(path);
+    path.split('.').try_fold(json, |value, step| match value {
+        serde_json::Value::Array(items) => items.get(step.parse::<usize>().ok()?),
+        other => other.get(step),
     })
 }
 
@@ -305,16 +339,22 @@ mod tests {
             r#"{"access_token":"t","expires_in":"3600"}"#,
             r#"{"access_token":"t","expires_in":3600.0,"token_type":"BEARER"}"#,
         ] {
-            let token = parse_token_response(&url(), StatusCode::OK, body.as_bytes(), now).unwrap();
+            let token =
+                parse_token_response(&url(), StatusCode::OK, body.as_bytes(), now, None).unwrap();
             assert_eq!(
                 token.expires_at,
                 Some(now + Duration::from_secs(3600)),
                 "{body}"
             );
         }
-        let token =
-            parse_token_response(&url(), StatusCode::CREATED, br#"{"access_token":"t"}"#, now)
-                .unwrap();
+        let token = parse_token_response(
+            &url(),
+            StatusCode::CREATED,
+            br#"{"access_token":"t"}"#,
+            now,
+            None,
+        )
+        .unwrap();
         assert_eq!(token.expires_at, None);
     }
 
@@ -326,23 +366,45 @@ mod tests {
             r#"{"access_token":"t","expires_in":18446744073709551615}"#,
             r#"{"access_token":"t","expires_in":"1e300"}"#,
         ] {
-            let token = parse_token_response(&url(), StatusCode::OK, body.as_bytes(), now).unwrap();
+            let token =
+                parse_token_response(&url(), StatusCode::OK, body.as_bytes(), now, None).unwrap();
             assert_eq!(token.expires_at, Some(now + MAX_LIFETIME), "{body}");
         }
         for body in [
             r#"{"access_token":"t","expires_in":-5}"#,
             r#"{"access_token":"t","expires_in":"soon"}"#,
         ] {
-            let token = parse_token_response(&url(), StatusCode::OK, body.as_bytes(), now).unwrap();
+            let token =
+                parse_token_response(&url(), StatusCode::OK, body.as_bytes(), now, None).unwrap();
             assert_eq!(token.expires_at, None, "{body}");
         }
+    }
+
+    #[test]
+    fn non_standard_responses_are_read_at_configured_paths() {
+        let now = Instant::now();
+        let paths = TokenResponsePaths {
+            access_token: "$.data.auth.0.token".into(),
+            expires_in: Some("data.ttl".into()),
+        };
+        let body = br#"{"data":{"auth":[{"token":"deep"}],"ttl":"90"}}"#;
+        let token = parse_token_response(&url(), StatusCode::OK, body, now, Some(&paths)).unwrap();
+        assert_eq!(token.access_token.expose_secret(), "deep");
+        assert_eq!(token.expires_at, Some(now + Duration::from_secs(90)));
+        let missing =
+            parse_token_response(&url(), StatusCode::OK, br#"{"data":{}}"#, now, Some(&paths))
+                .unwrap_err();
+        assert!(
+            missing.to_string().contains("$.data.auth.0.token"),
+            "{missing}"
+        );
     }
 
     #[test]
     fn an_error_member_is_an_error_even_with_status_200() {
         let body = br#"{"error":"invalid_scope","error_description":"no such scope","error_uri":"https://x/e"}"#;
         let Err(TokenError::OAuth2(e)) =
-            parse_token_response(&url(), StatusCode::OK, body, Instant::now())
+            parse_token_response(&url(), StatusCode::OK, body, Instant::now(), None)
         else {
             panic!("expected an OAuth2 error");
         };
@@ -359,6 +421,7 @@ mod tests {
             StatusCode::BAD_GATEWAY,
             b"<html>upstream down</html>",
             Instant::now(),
+            None,
         )
         .unwrap_err();
         assert!(err.to_string().contains("502"), "{err}");
@@ -367,8 +430,14 @@ mod tests {
 
     #[test]
     fn a_success_without_access_token_is_invalid() {
-        let err = parse_token_response(&url(), StatusCode::OK, br#"{"token":"t"}"#, Instant::now())
-            .unwrap_err();
+        let err = parse_token_response(
+            &url(),
+            StatusCode::OK,
+            br#"{"token":"t"}"#,
+            Instant::now(),
+            None,
+        )
+        .unwrap_err();
         assert!(matches!(err, TokenError::InvalidResponse { .. }), "{err}");
     }
 

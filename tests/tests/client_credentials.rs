@@ -679,3 +679,82 @@ async fn concurrent_calls_on_a_cold_cache_make_one_token_request() {
     assert_eq!(requests_to(&server, "/oauth/token").await.len(), 1);
     assert_eq!(requests_to(&server, "/api/pets").await.len(), 50);
 }
+
+#[tokio::test]
+async fn extensions_shape_the_token_request_response_and_credential_header() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/vendor/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": { "token": "vendor-tok", "ttl": 600 }
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/vendor/pets"))
+        .and(header("x-auth-token", "Token vendor-tok"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(pets()))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .auth(auth::Vendor::client_credentials(
+            "vendor-id",
+            "vendor-secret",
+        ))
+        .build()
+        .unwrap();
+
+    assert_eq!(
+        client.list_vendor_pets().send().await.unwrap(),
+        expected_pets()
+    );
+
+    let token = &requests_to(&server, "/vendor/token").await[0];
+    assert!(
+        token.headers.get("authorization").is_none(),
+        "x-client-authentication: body"
+    );
+    assert_eq!(token.headers.get("client-id").unwrap(), "vendor-id");
+    assert_eq!(
+        form(token),
+        [
+            ("grant_type".to_owned(), "client_credentials".to_owned()),
+            ("audience".to_owned(), "pets-api".to_owned()),
+            ("client_id".to_owned(), "vendor-id".to_owned()),
+            ("client_secret".to_owned(), "vendor-secret".to_owned()),
+        ]
+    );
+    let call = &requests_to(&server, "/api/vendor/pets").await[0];
+    assert!(call.headers.get("authorization").is_none());
+}
+
+#[tokio::test]
+async fn an_api_key_value_pattern_and_credentials_from_the_environment() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/vendor/pets"))
+        .and(header("authorization", "Bot b-123"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(pets()))
+        .mount(&server)
+        .await;
+    // Only this test reads this variable, so setting it cannot race.
+    // Two API-key schemes: the variable is qualified by the scheme name.
+    std::env::set_var("CLIENT_CREDENTIALS_FIXTURE_BOT_API_KEY", "b-123");
+    let key = auth::Bot::key_from_env().unwrap();
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .auth(key)
+        .build()
+        .unwrap();
+    assert_eq!(
+        client.list_vendor_pets().send().await.unwrap(),
+        expected_pets()
+    );
+
+    let missing = auth::Oauth::client_credentials_from_env().unwrap_err();
+    assert_eq!(
+        missing.to_string(),
+        "environment variable `CLIENT_CREDENTIALS_FIXTURE_OAUTH_CLIENT_ID` is not set"
+    );
+}

@@ -1,11 +1,12 @@
 //! The `auth` module: one type per security scheme, with a constructor per
-//! flow taking only what the user must supply.
+//! flow taking only what the user must supply, settings from the scheme's
+//! `x-` extensions applied, and a `*_from_env` twin of each constructor.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
 use super::{doc, ident, Context};
-use crate::model::{Api, ApiKeyPlace, FlowKind, Scheme, SchemeKind};
+use crate::model::{Api, ApiKeyPlace, ClientAuth, Extensions, FlowKind, Scheme, SchemeKind};
 
 pub(crate) fn auth_module(api: &Api, ctx: &Context) -> TokenStream {
     let schemes = api.schemes.iter().map(|scheme| scheme_type(scheme, ctx));
@@ -18,6 +19,16 @@ pub(crate) fn auth_module(api: &Api, ctx: &Context) -> TokenStream {
     }
 }
 
+/// One constructor: its name, documentation, arguments (names the model
+/// also uses for environment variables), return type and body.
+struct Constructor {
+    name: &'static str,
+    doc: String,
+    arguments: Vec<(&'static str, TokenStream)>,
+    returns: TokenStream,
+    body: TokenStream,
+}
+
 fn scheme_type(scheme: &Scheme, ctx: &Context) -> TokenStream {
     let name = ident(&scheme.rust_name);
     let key = &scheme.key;
@@ -26,6 +37,7 @@ fn scheme_type(scheme: &Scheme, ctx: &Context) -> TokenStream {
     let description = doc(scheme.description.as_deref());
     let separator = scheme.description.as_ref().map(|_| quote!(#[doc = ""]));
     let constructors = constructors(scheme, ctx);
+    let methods = constructors.iter().map(|c| constructor(c, scheme, ctx));
     quote! {
         #summary
         #separator
@@ -37,7 +49,47 @@ fn scheme_type(scheme: &Scheme, ctx: &Context) -> TokenStream {
             /// The scheme's name in the document.
             pub const NAME: &'static str = #key;
 
-            #(#constructors)*
+            #(#methods)*
+        }
+    }
+}
+
+/// A constructor and its `_from_env` twin.
+fn constructor(c: &Constructor, scheme: &Scheme, ctx: &Context) -> TokenStream {
+    let private = &ctx.private;
+    let name = format_ident!("{}", c.name);
+    let from_env = format_ident!("{}_from_env", c.name);
+    let docs = doc(Some(&c.doc));
+    let params = c.arguments.iter().map(|(arg, ty)| {
+        let arg = format_ident!("{arg}");
+        quote!(#arg: #ty)
+    });
+    let (returns, body) = (&c.returns, &c.body);
+    let variables: Vec<String> = c
+        .arguments
+        .iter()
+        .map(|(arg, _)| format!("{}_{}", scheme.env_prefix, arg.to_uppercase()))
+        .collect();
+    let env_doc = doc(Some(&format!(
+        "[`{}`](Self::{}) with {} read from the environment.",
+        c.name,
+        c.name,
+        variables
+            .iter()
+            .map(|v| format!("`{v}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )));
+    let reads = variables.iter().map(|v| quote!(#private::env_var(#v)?));
+    quote! {
+        #docs
+        pub fn #name(#(#params),*) -> #returns {
+            #body
+        }
+
+        #env_doc
+        pub fn #from_env() -> ::std::result::Result<#returns, #private::Error> {
+            ::std::result::Result::Ok(Self::#name(#(#reads),*))
         }
     }
 }
@@ -86,22 +138,77 @@ fn scopes_doc(scopes: &[(String, String)]) -> String {
     )
 }
 
-fn constructors(scheme: &Scheme, ctx: &Context) -> Vec<TokenStream> {
+/// The calls that apply a scheme's token-endpoint extensions to an
+/// `OAuth2` credential.
+fn token_settings(extensions: &Extensions, ctx: &Context) -> TokenStream {
+    let private = &ctx.private;
+    let mut calls = TokenStream::new();
+    if let Some(method) = extensions.client_auth {
+        let variant = match method {
+            ClientAuth::Auto => quote!(Auto),
+            ClientAuth::Basic => quote!(Basic),
+            ClientAuth::Body => quote!(Body),
+            ClientAuth::None => quote!(None),
+        };
+        calls.extend(quote!(.client_auth(#private::ClientAuthMethod::#variant)));
+    }
+    for (method, pairs) in [
+        (quote!(token_param), &extensions.token_params),
+        (quote!(token_header), &extensions.token_headers),
+        (quote!(refresh_param), &extensions.refresh_params),
+    ] {
+        for (name, value) in pairs {
+            calls.extend(quote!(.#method(#name, #value)));
+        }
+    }
+    if let Some((token, expires_in)) = &extensions.token_response {
+        let expires_in = match expires_in {
+            Some(path) => quote!(::std::option::Option::Some(::std::string::String::from(#path))),
+            None => quote!(::std::option::Option::None),
+        };
+        calls.extend(quote! {
+            .token_response_paths(#private::TokenResponsePaths {
+                access_token: ::std::string::String::from(#token),
+                expires_in: #expires_in,
+            })
+        });
+    }
+    calls.extend(header_setting(extensions, ctx));
+    calls
+}
+
+/// The call that moves a token to the header `x-credential-header` names.
+fn header_setting(extensions: &Extensions, ctx: &Context) -> TokenStream {
+    let private = &ctx.private;
+    match &extensions.credential_header {
+        Some((name, pattern)) => {
+            quote!(.credential_header(#private::CredentialHeader::new(#name, #pattern)))
+        }
+        None => TokenStream::new(),
+    }
+}
+
+fn header_doc(extensions: &Extensions, default: &str) -> String {
+    match &extensions.credential_header {
+        Some((name, pattern)) => format!("sent as `{name}: {pattern}`"),
+        None => format!("sent as `{default}`"),
+    }
+}
+
+fn constructors(scheme: &Scheme, ctx: &Context) -> Vec<Constructor> {
     let private = &ctx.private;
     let string = quote!(impl ::std::convert::Into<::std::string::String>);
     let secret = quote!(impl ::std::convert::Into<#private::SecretString>);
+    let extensions = &scheme.extensions;
     let mut out = Vec::new();
     match &scheme.kind {
         SchemeKind::OAuth2 { flows } => {
+            let settings = token_settings(extensions, ctx);
             for flow in flows {
-                let (url_param, url_arg, url_doc) = match &flow.token_url {
-                    Some(url) => (
-                        TokenStream::new(),
-                        quote!(#url),
-                        format!("Tokens come from `{url}`."),
-                    ),
+                let (url_argument, url, url_doc) = match &flow.token_url {
+                    Some(url) => (None, quote!(#url), format!("Tokens come from `{url}`.")),
                     None => (
-                        quote!(token_url: #string,),
+                        Some(("token_url", string.clone())),
                         quote!(token_url),
                         "The document gives no token URL for this flow: pass it as `token_url`."
                             .to_owned(),
@@ -117,53 +224,63 @@ fn constructors(scheme: &Scheme, ctx: &Context) -> Vec<TokenStream> {
                     .map(|url| format!(" Refresh tokens are redeemed at `{url}`."))
                     .unwrap_or_default();
                 let scopes = scopes_doc(&flow.scopes);
-                match flow.kind {
-                    FlowKind::ClientCredentials => {
-                        let docs = doc(Some(&format!(
-                            "The client credentials grant. {url_doc}{refresh_doc}\n\n{scopes}"
-                        )));
-                        out.push(quote! {
-                            #docs
-                            pub fn client_credentials(#url_param client_id: #string, client_secret: #secret) -> #private::OAuth2 {
-                                #private::OAuth2::client_credentials(Self::NAME, #url_arg, client_id, client_secret) #refresh
-                            }
-                        });
-                    }
-                    FlowKind::Password => {
-                        let docs = doc(Some(&format!(
-                            "The resource owner password grant. {url_doc}{refresh_doc}\n\n{scopes}"
-                        )));
-                        out.push(quote! {
-                            #docs
-                            pub fn password(#url_param client_id: #string, client_secret: #secret, username: #string, password: #secret) -> #private::OAuth2 {
-                                #private::OAuth2::password(Self::NAME, #url_arg, client_id, client_secret, username, password) #refresh
-                            }
-                        });
-                    }
+                let (name, grant, mut arguments, call) = match flow.kind {
+                    FlowKind::ClientCredentials => (
+                        "client_credentials",
+                        "The client credentials grant.",
+                        vec![
+                            ("client_id", string.clone()),
+                            ("client_secret", secret.clone()),
+                        ],
+                        quote!(#private::OAuth2::client_credentials(Self::NAME, #url, client_id, client_secret)),
+                    ),
+                    FlowKind::Password => (
+                        "password",
+                        "The resource owner password grant.",
+                        vec![
+                            ("client_id", string.clone()),
+                            ("client_secret", secret.clone()),
+                            ("username", string.clone()),
+                            ("password", secret.clone()),
+                        ],
+                        quote!(#private::OAuth2::password(Self::NAME, #url, client_id, client_secret, username, password)),
+                    ),
                     // The interactive flows run outside the client; their
                     // tokens are accepted by `access_token`.
-                    FlowKind::AuthorizationCode | FlowKind::Implicit => {}
-                }
+                    FlowKind::AuthorizationCode | FlowKind::Implicit => continue,
+                };
+                arguments.extend(url_argument);
+                out.push(Constructor {
+                    name,
+                    doc: format!("{grant} {url_doc}{refresh_doc}\n\n{scopes}"),
+                    arguments,
+                    returns: quote!(#private::OAuth2),
+                    body: quote!(#call #refresh #settings),
+                });
             }
             out.push(access_token(scheme, ctx));
         }
         SchemeKind::OpenIdConnect { .. } => out.push(access_token(scheme, ctx)),
         SchemeKind::HttpToken { header_scheme, .. } => {
-            let docs = doc(Some(&format!(
-                "A token sent as `Authorization: {header_scheme} <token>`."
-            )));
-            out.push(quote! {
-                #docs
-                pub fn token(token: #secret) -> #private::Bearer {
-                    #private::Bearer::with_auth_scheme(Self::NAME, #header_scheme, token)
-                }
+            let header = header_setting(extensions, ctx);
+            let sent = header_doc(
+                extensions,
+                &format!("Authorization: {header_scheme} <token>"),
+            );
+            out.push(Constructor {
+                name: "token",
+                doc: format!("A token, {sent}."),
+                arguments: vec![("token", secret.clone())],
+                returns: quote!(#private::Bearer),
+                body: quote!(#private::Bearer::with_auth_scheme(Self::NAME, #header_scheme, token) #header),
             });
         }
-        SchemeKind::HttpBasic => out.push(quote! {
-            /// A user name and password, sent as `Authorization: Basic`.
-            pub fn credentials(username: #string, password: #secret) -> #private::Basic {
-                #private::Basic::new(Self::NAME, username, password)
-            }
+        SchemeKind::HttpBasic => out.push(Constructor {
+            name: "credentials",
+            doc: "A user name and password, sent as `Authorization: Basic`.".to_owned(),
+            arguments: vec![("username", string.clone()), ("password", secret.clone())],
+            returns: quote!(#private::Basic),
+            body: quote!(#private::Basic::new(Self::NAME, username, password)),
         }),
         SchemeKind::ApiKey { location, name } => {
             let place = match location {
@@ -171,19 +288,29 @@ fn constructors(scheme: &Scheme, ctx: &Context) -> Vec<TokenStream> {
                 ApiKeyPlace::Query => quote!(Query),
                 ApiKeyPlace::Cookie => quote!(Cookie),
             };
-            let docs = doc(Some(&format!("The API key, sent as `{name}`.")));
-            out.push(quote! {
-                #docs
-                pub fn key(key: #secret) -> #private::ApiKey {
-                    #private::ApiKey::new(Self::NAME, #private::ApiKeyLocation::#place, #name, key)
-                }
+            // For a key, `x-credential-header` only sets the value pattern:
+            // the document already names where the key goes.
+            let pattern = extensions
+                .credential_header
+                .as_ref()
+                .map(|(_, pattern)| quote!(.value_pattern(#pattern)));
+            let shown = extensions.credential_header.as_ref().map_or_else(
+                || "<key>".to_owned(),
+                |(_, p)| p.replace("{token}", "<key>"),
+            );
+            out.push(Constructor {
+                name: "key",
+                doc: format!("The API key, sent as `{name}` = `{shown}`."),
+                arguments: vec![("api_key", secret.clone())],
+                returns: quote!(#private::ApiKey),
+                body: quote!(#private::ApiKey::new(Self::NAME, #private::ApiKeyLocation::#place, #name, api_key) #pattern),
             });
         }
     }
     out
 }
 
-fn access_token(scheme: &Scheme, ctx: &Context) -> TokenStream {
+fn access_token(scheme: &Scheme, ctx: &Context) -> Constructor {
     let private = &ctx.private;
     let interactive = match &scheme.kind {
         SchemeKind::OAuth2 { flows } => flows
@@ -193,18 +320,23 @@ fn access_token(scheme: &Scheme, ctx: &Context) -> TokenStream {
             .collect::<Vec<_>>(),
         _ => Vec::new(),
     };
-    let mut text = "An access token obtained elsewhere, sent as a bearer token.".to_owned();
+    let sent = header_doc(&scheme.extensions, "Authorization: Bearer <token>");
+    let mut text = format!("An access token obtained elsewhere, {sent}.");
     if !interactive.is_empty() {
         text.push_str(&format!(
             " Use it for the {} flow, which needs a user's browser.",
             interactive.join(" and ")
         ));
     }
-    let docs = doc(Some(&text));
-    quote! {
-        #docs
-        pub fn access_token(token: impl ::std::convert::Into<#private::SecretString>) -> #private::Bearer {
-            #private::Bearer::new(Self::NAME, token)
-        }
+    let header = header_setting(&scheme.extensions, ctx);
+    Constructor {
+        name: "access_token",
+        doc: text,
+        arguments: vec![(
+            "access_token",
+            quote!(impl ::std::convert::Into<#private::SecretString>),
+        )],
+        returns: quote!(#private::Bearer),
+        body: quote!(#private::Bearer::new(Self::NAME, access_token) #header),
     }
 }

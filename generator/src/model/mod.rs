@@ -2,6 +2,7 @@
 //! and Rust name decided, as plain data. `emit` writes it without looking at
 //! the document again; `inspect` reports it.
 
+mod extensions;
 pub(crate) mod names;
 mod operations;
 mod security;
@@ -10,6 +11,7 @@ mod types;
 use crate::error::{Error, Warning};
 use crate::load::Document;
 
+pub(crate) use extensions::{ClientAuth, Extensions};
 pub(crate) use security::{ApiKeyPlace, FlowKind, Scheme, SchemeKind, Security};
 
 /// One API, ready to emit.

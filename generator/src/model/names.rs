@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 
 /// Keywords that can be raw identifiers (`r#type`).
 const KEYWORDS: &[&str] = &[
@@ -74,6 +74,17 @@ pub(crate) fn value_name(raw: &str) -> String {
     }
 }
 
+/// An environment variable name part: `SHOUTY_SNAKE_CASE`, `None` when
+/// nothing usable is left. A leading digit gets an underscore.
+pub(crate) fn env_name(raw: &str) -> Option<String> {
+    let name = words(raw).to_shouty_snake_case();
+    match name.chars().next() {
+        None => None,
+        Some(c) if c.is_ascii_digit() => Some(format!("_{name}")),
+        Some(_) => Some(name),
+    }
+}
+
 /// The name as it appears on the wire after serde strips `r#`.
 pub(crate) fn unraw(name: &str) -> &str {
     name.strip_prefix("r#").unwrap_or(name)
@@ -132,6 +143,11 @@ mod tests {
         assert_eq!(value_name("$count"), "count");
         assert_eq!(value_name("123"), "_123");
         assert_eq!(value_name("名前"), "value");
+        assert_eq!(
+            env_name("Pets (oauth2 test)").as_deref(),
+            Some("PETS_OAUTH2_TEST")
+        );
+        assert_eq!(env_name("🐶"), None);
     }
 
     #[test]

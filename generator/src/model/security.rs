@@ -3,6 +3,7 @@
 
 use openapiv3::{APIKeyLocation, OpenAPI, ReferenceOr, SecurityRequirement, SecurityScheme};
 
+use super::extensions::{self, Extensions};
 use super::names::{self, Namespace};
 use crate::error::{escape_pointer_token, Warning};
 use crate::load::Document;
@@ -16,6 +17,45 @@ pub(crate) struct Scheme {
     pub(crate) rust_name: String,
     pub(crate) description: Option<String>,
     pub(crate) kind: SchemeKind,
+    /// The `x-` extensions it carries.
+    pub(crate) extensions: Extensions,
+    /// The prefix of the environment variables its `*_from_env`
+    /// constructors read: `PETSTORE`, or `PETSTORE_OAUTH` when another
+    /// scheme would read a variable of the same name.
+    pub(crate) env_prefix: String,
+}
+
+impl Scheme {
+    /// The arguments of its constructors, which name its environment
+    /// variables (`client_id` is read from `<PREFIX>_CLIENT_ID`).
+    pub(crate) fn arguments(&self) -> Vec<&'static str> {
+        match &self.kind {
+            SchemeKind::OAuth2 { flows } => {
+                let mut arguments = Vec::new();
+                for flow in flows {
+                    let own: &[&str] = match flow.kind {
+                        FlowKind::ClientCredentials => &["client_id", "client_secret"],
+                        FlowKind::Password => {
+                            &["client_id", "client_secret", "username", "password"]
+                        }
+                        FlowKind::AuthorizationCode | FlowKind::Implicit => &[],
+                    };
+                    let missing_url = flow.kind != FlowKind::Implicit && flow.token_url.is_none();
+                    for argument in own.iter().chain(missing_url.then_some(&"token_url")) {
+                        if !arguments.contains(argument) {
+                            arguments.push(*argument);
+                        }
+                    }
+                }
+                arguments.push("access_token");
+                arguments
+            }
+            SchemeKind::OpenIdConnect { .. } => vec!["access_token"],
+            SchemeKind::HttpToken { .. } => vec!["token"],
+            SchemeKind::HttpBasic => vec!["username", "password"],
+            SchemeKind::ApiKey { .. } => vec!["api_key"],
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -140,6 +180,7 @@ pub(crate) fn schemes(document: &Document, warnings: &mut Vec<Warning>) -> Vec<S
                 continue;
             }
         };
+        let extensions = extensions::read(document, &pointer, scheme_extensions(scheme), warnings);
         let (description, kind) = match scheme {
             SecurityScheme::OAuth2 {
                 flows, description, ..
@@ -249,14 +290,55 @@ pub(crate) fn schemes(document: &Document, warnings: &mut Vec<Warning>) -> Vec<S
                 )
             }
         };
+        if extensions.has_token_settings()
+            && !matches!(
+                kind,
+                SchemeKind::OAuth2 { .. } | SchemeKind::OpenIdConnect { .. }
+            )
+        {
+            warnings.push(Warning {
+                location: document.at(&pointer),
+                message: "token endpoint extensions apply to oauth2 and openIdConnect schemes only; ignored".to_owned(),
+            });
+        }
         schemes.push(Scheme {
             key: key.clone(),
             rust_name: rust_names.unique(names::type_name(key)),
             description,
             kind,
+            extensions,
+            env_prefix: String::new(),
         });
     }
+    assign_env_prefixes(&mut schemes, &document.api.info.title);
     schemes
+}
+
+fn scheme_extensions(scheme: &SecurityScheme) -> &indexmap::IndexMap<String, serde_json::Value> {
+    match scheme {
+        SecurityScheme::APIKey { extensions, .. }
+        | SecurityScheme::HTTP { extensions, .. }
+        | SecurityScheme::OAuth2 { extensions, .. }
+        | SecurityScheme::OpenIDConnect { extensions, .. } => extensions,
+    }
+}
+
+/// The API's prefix (its title in `SHOUTY_SNAKE_CASE`) for every scheme,
+/// qualified by the scheme's name where two schemes would otherwise read
+/// the same variable.
+fn assign_env_prefixes(schemes: &mut [Scheme], title: &str) {
+    let api = names::env_name(title).unwrap_or_else(|| "API".to_owned());
+    let arguments: Vec<Vec<&str>> = schemes.iter().map(Scheme::arguments).collect();
+    for (i, scheme) in schemes.iter_mut().enumerate() {
+        let shared = arguments
+            .iter()
+            .enumerate()
+            .any(|(j, other)| j != i && other.iter().any(|a| arguments[i].contains(a)));
+        scheme.env_prefix = match (shared, names::env_name(&scheme.key)) {
+            (true, Some(qualifier)) => format!("{api}_{qualifier}"),
+            _ => api.clone(),
+        };
+    }
 }
 
 fn flow(
