@@ -43,6 +43,66 @@ pub(crate) enum Grant {
     Custom {
         grant_type: String,
     },
+    /// The authorization code grant with PKCE.
+    AuthorizationCode(Box<CodeGrant>),
+}
+
+/// The state of an authorization code grant: where to send the user, and
+/// once they came back, the code and the PKCE verifier to redeem it with.
+#[derive(Debug, Clone)]
+pub(crate) struct CodeGrant {
+    pub(crate) authorization_url: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) params: Vec<(String, String)>,
+    pub(crate) code: Option<SecretString>,
+    pub(crate) verifier: Option<SecretString>,
+}
+
+/// An authorization in progress: the URL to send the user's browser to, and
+/// what [`OAuth2::finish_authorization`] needs when they come back.
+pub struct PendingAuthorization {
+    url: String,
+    state: String,
+    verifier: SecretString,
+}
+
+impl PendingAuthorization {
+    /// The authorization URL, with `state` and the PKCE challenge (S256).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The `state` the redirect must carry back.
+    pub fn state(&self) -> &str {
+        &self.state
+    }
+}
+
+impl std::fmt::Debug for PendingAuthorization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingAuthorization")
+            .field("url", &self.url)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `n` random bytes from the operating system, URL-safe base64.
+fn random_token(n: usize) -> Result<String, crate::Error> {
+    use ring::rand::SecureRandom;
+    let mut bytes = vec![0u8; n];
+    ring::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| {
+            crate::Error::Config("the system random number generator failed".to_owned())
+        })?;
+    Ok(crate::encoding::base64url(&bytes))
+}
+
+/// The S256 code challenge of a PKCE verifier (RFC 7636 §4.2).
+pub(crate) fn pkce_challenge(verifier: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes());
+    crate::encoding::base64url(digest.as_ref())
 }
 
 impl Grant {
@@ -51,6 +111,7 @@ impl Grant {
             Grant::ClientCredentials => "client_credentials",
             Grant::Password { .. } => "password",
             Grant::Custom { grant_type } => grant_type,
+            Grant::AuthorizationCode(_) => "authorization_code",
         }
     }
 }
@@ -222,6 +283,114 @@ impl OAuth2 {
             client_id,
             Some(client_secret.into()),
         )
+    }
+
+    /// The authorization code grant (RFC 6749 §4.1) with PKCE (RFC 7636)
+    /// for `scheme`: call [`authorize`](Self::authorize), send the user to
+    /// the URL, then [`finish_authorization`](Self::finish_authorization)
+    /// with the code the redirect carries. The code is redeemed on the first
+    /// call; later tokens come from the refresh token. A public client by
+    /// default: add a secret with [`client_secret`](Self::client_secret).
+    pub fn authorization_code(
+        scheme: impl Into<Cow<'static, str>>,
+        authorization_url: impl Into<String>,
+        token_url: impl Into<String>,
+        client_id: impl Into<String>,
+        redirect_uri: impl Into<String>,
+    ) -> Self {
+        let grant = Grant::AuthorizationCode(Box::new(CodeGrant {
+            authorization_url: authorization_url.into(),
+            redirect_uri: redirect_uri.into(),
+            params: Vec::new(),
+            code: None,
+            verifier: None,
+        }));
+        Self::new(scheme, grant, token_url, client_id, None)
+    }
+
+    /// A client secret, for confidential clients.
+    pub fn client_secret(mut self, secret: impl Into<SecretString>) -> Self {
+        self.client_secret = Some(secret.into());
+        self
+    }
+
+    /// Adds a parameter to the authorization URL (`prompt`, `audience`,
+    /// `access_type`, ...).
+    pub fn authorization_param(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        if let Grant::AuthorizationCode(code) = &mut self.grant {
+            code.params.push((name.into(), value.into()));
+        }
+        self
+    }
+
+    /// Starts an authorization code grant: a fresh `state` and PKCE
+    /// verifier, and the URL with `response_type=code`, `client_id`,
+    /// `redirect_uri`, `scope` (those set with [`scopes`](Self::scopes)),
+    /// `state`, `code_challenge` and extra parameters.
+    pub fn authorize(&self) -> Result<PendingAuthorization, crate::Error> {
+        let Grant::AuthorizationCode(code) = &self.grant else {
+            return Err(crate::Error::Authorization(
+                "only an authorization code credential can authorize".to_owned(),
+            ));
+        };
+        let mut url = url::Url::parse(&code.authorization_url).map_err(|e| {
+            crate::Error::Authorization(format!(
+                "the authorization URL `{}` is not absolute ({e}); give one with the constructor",
+                code.authorization_url
+            ))
+        })?;
+        let state = random_token(16)?;
+        let verifier = random_token(32)?;
+        {
+            let mut query = url.query_pairs_mut();
+            query
+                .append_pair("response_type", "code")
+                .append_pair("client_id", &self.client_id)
+                .append_pair("redirect_uri", &code.redirect_uri);
+            if let Some(scopes) = self.scopes.as_ref().filter(|s| !s.is_empty()) {
+                query.append_pair("scope", &scopes.join(" "));
+            }
+            query
+                .append_pair("state", &state)
+                .append_pair("code_challenge", &pkce_challenge(&verifier))
+                .append_pair("code_challenge_method", "S256");
+            for (name, value) in &code.params {
+                query.append_pair(name, value);
+            }
+        }
+        Ok(PendingAuthorization {
+            url: url.into(),
+            state,
+            verifier: SecretString::from(verifier),
+        })
+    }
+
+    /// Finishes an authorization with the `code` and `state` the redirect
+    /// carried. A `state` other than the pending one is refused (it is how
+    /// cross-site request forgery shows).
+    pub fn finish_authorization(
+        mut self,
+        pending: PendingAuthorization,
+        code: impl Into<SecretString>,
+        state: &str,
+    ) -> Result<Self, crate::Error> {
+        let Grant::AuthorizationCode(grant) = &mut self.grant else {
+            return Err(crate::Error::Authorization(
+                "only an authorization code credential can finish an authorization".to_owned(),
+            ));
+        };
+        if state != pending.state {
+            return Err(crate::Error::Authorization(
+                "the redirect's `state` does not match the pending authorization's".to_owned(),
+            ));
+        }
+        grant.code = Some(code.into());
+        grant.verifier = Some(pending.verifier);
+        Ok(self)
     }
 
     /// Overrides the token URL the document gives.

@@ -9,13 +9,14 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, COOKIE};
 use reqwest::{Method, Request, RequestBuilder, Response};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::{ExposeSecret, SecretSlice, SecretString};
 use tracing::Instrument;
 use url::Url;
 
 use crate::auth::{ClientAuthMethod, Credential, CredentialHeader, Grant, OAuth2};
 use crate::cache::{TokenCache, TokenKey};
 use crate::clock::{Clock, SystemClock};
+use crate::connection::{Connection, Proxy, TlsVersion};
 use crate::error::{Error, RawResponse, TokenError};
 use crate::oauth2::{self, ClientAuthStyle, ClientIdentity, Token, TokenRequest};
 use crate::security::{ApiKeyLocation, Operation, SchemeUse};
@@ -42,8 +43,7 @@ pub struct ClientBuilder<C = Client> {
     base_url: String,
     credentials: Vec<Credential>,
     http: Option<reqwest::Client>,
-    timeout: Option<Duration>,
-    user_agent: Option<String>,
+    connection: Connection,
     default_headers: Vec<(String, String)>,
     clock: Arc<dyn Clock>,
     refresh_skew: Duration,
@@ -56,7 +56,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
         f.debug_struct("ClientBuilder")
             .field("base_url", &self.base_url)
             .field("credentials", &self.credentials)
-            .field("timeout", &self.timeout)
+            .field("connection", &self.connection)
             .field("refresh_skew", &self.refresh_skew)
             .finish_non_exhaustive()
     }
@@ -75,8 +75,7 @@ impl<C: GeneratedClient> ClientBuilder<C> {
             base_url: base_url.into(),
             credentials: Vec::new(),
             http: None,
-            timeout: Some(Duration::from_secs(30)),
-            user_agent: None,
+            connection: Connection::default(),
             default_headers: Vec::new(),
             clock: Arc::new(SystemClock),
             refresh_skew: Duration::from_secs(60),
@@ -111,13 +110,63 @@ impl<C: GeneratedClient> ClientBuilder<C> {
 
     /// The timeout of each request, API or token; 30 seconds by default.
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.timeout = timeout;
+        self.connection.timeout = timeout;
+        self
+    }
+
+    /// The timeout of establishing a connection; 10 seconds by default.
+    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.connection.connect_timeout = timeout;
         self
     }
 
     /// The `User-Agent` header.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
+        self.connection.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Sends every request, API or token, through a proxy:
+    /// `http://host:port`, `https://…` or `socks5://…`.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.connection.proxy = Some(Proxy {
+            url: url.into(),
+            credentials: None,
+        });
+        self
+    }
+
+    /// A proxy that wants a user name and password.
+    pub fn proxy_with_credentials(
+        mut self,
+        url: impl Into<String>,
+        username: impl Into<String>,
+        password: impl Into<SecretString>,
+    ) -> Self {
+        self.connection.proxy = Some(Proxy {
+            url: url.into(),
+            credentials: Some((username.into(), password.into())),
+        });
+        self
+    }
+
+    /// The oldest TLS version accepted; 1.2 unless raised to 1.3. Asking
+    /// for 1.0 or 1.1 makes `build` fail.
+    pub fn min_tls_version(mut self, version: TlsVersion) -> Self {
+        self.connection.min_tls = Some(version);
+        self
+    }
+
+    /// Trusts this root certificate (PEM) besides the built-in ones.
+    pub fn root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.connection.root_certificates.push(pem.into());
+        self
+    }
+
+    /// Presents this client certificate (mutual TLS): PEM holding the
+    /// certificate chain and the private key.
+    pub fn client_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.connection.identity = Some(SecretSlice::from(pem.into()));
         self
     }
 
@@ -165,24 +214,14 @@ impl<C: GeneratedClient> ClientBuilder<C> {
                 .map_err(|e| Error::Config(format!("default header `{name}` value: {e}")))?;
             headers.append(name, value);
         }
-        let user_agent = self.user_agent.clone().unwrap_or_else(|| {
-            concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_owned()
-        });
-        let configure = |builder: reqwest::ClientBuilder| {
-            let builder = builder.user_agent(user_agent.clone());
-            match self.timeout {
-                Some(timeout) => builder.timeout(timeout),
-                None => builder,
-            }
-        };
         let config_error = |e: reqwest::Error| Error::Config(format!("HTTP client: {e}"));
         let http = match self.http {
             Some(http) => http,
-            None => configure(reqwest::Client::builder())
-                .build()
-                .map_err(config_error)?,
+            None => self.connection.builder()?.build().map_err(config_error)?,
         };
-        let token_http = configure(reqwest::Client::builder())
+        let token_http = self
+            .connection
+            .builder()?
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(config_error)?;
@@ -376,7 +415,7 @@ impl Client {
                     set_header(request, &bearer.header, &bearer.token)?;
                 }
                 Credential::Basic(basic) => {
-                    let encoded = encode_base64(
+                    let encoded = crate::encoding::base64(
                         format!("{}:{}", basic.username, basic.password.expose_secret()).as_bytes(),
                     );
                     let basic_header = CredentialHeader::new("Authorization", "Basic {token}");
@@ -396,9 +435,12 @@ impl Client {
         scopes: &[&str],
     ) -> Result<(TokenKey, Arc<Token>), TokenError> {
         let token_url = self.resolve(&oauth.token_url)?;
-        let mut scopes: Vec<String> = match &oauth.scopes {
-            Some(configured) => configured.clone(),
-            None => scopes.iter().map(|s| (*s).to_owned()).collect(),
+        // A code grant's token covers what the user authorized, whatever the
+        // operation: one token, redeemed once.
+        let mut scopes: Vec<String> = match (&oauth.scopes, &oauth.grant) {
+            (Some(configured), _) => configured.clone(),
+            (None, Grant::AuthorizationCode(_)) => Vec::new(),
+            (None, _) => scopes.iter().map(|s| (*s).to_owned()).collect(),
         };
         scopes.sort();
         scopes.dedup();
@@ -483,11 +525,27 @@ impl Client {
             }
         }
         let mut params = vec![("grant_type".to_owned(), oauth.grant.grant_type().to_owned())];
-        if let Grant::Password { username, password } = &oauth.grant {
-            params.push(("username".to_owned(), username.clone()));
-            params.push(("password".to_owned(), password.expose_secret().to_owned()));
+        match &oauth.grant {
+            Grant::Password { username, password } => {
+                params.push(("username".to_owned(), username.clone()));
+                params.push(("password".to_owned(), password.expose_secret().to_owned()));
+            }
+            Grant::AuthorizationCode(grant) => {
+                let (Some(code), Some(verifier)) = (&grant.code, &grant.verifier) else {
+                    return Err(TokenError::AuthorizationPending);
+                };
+                params.push(("code".to_owned(), code.expose_secret().to_owned()));
+                params.push(("redirect_uri".to_owned(), grant.redirect_uri.clone()));
+                params.push((
+                    "code_verifier".to_owned(),
+                    verifier.expose_secret().to_owned(),
+                ));
+            }
+            Grant::ClientCredentials | Grant::Custom { .. } => {}
         }
-        if !scope.is_empty() {
+        // The scopes of a code were chosen when the user authorized it.
+        let is_code = matches!(oauth.grant, Grant::AuthorizationCode(_));
+        if !scope.is_empty() && !is_code {
             params.push(("scope".to_owned(), scope));
         }
         params.extend(pairs(&oauth.extra_params));
@@ -497,7 +555,8 @@ impl Client {
             headers,
             paths: oauth.response_paths.as_ref(),
         };
-        self.exchange(oauth, &request, true).await
+        // A one-time code is never used to probe client authentication.
+        self.exchange(oauth, &request, !is_code).await
     }
 
     /// Sends a token request with the configured client authentication;
@@ -649,28 +708,6 @@ fn apply_api_key(request: &mut Request, key: &crate::auth::ApiKey) -> Result<(),
     Ok(())
 }
 
-/// Standard base64 with padding, for the Basic header of `http` `basic`.
-fn encode_base64(input: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// The value of an environment variable, for `*_from_env` constructors.
 pub fn env_var(variable: &'static str) -> Result<String, Error> {
     std::env::var(variable).map_err(|_| Error::Environment { variable })
@@ -695,21 +732,6 @@ pub async fn decode_json<T: serde::de::DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_rfc_4648_vectors() {
-        for (input, output) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(encode_base64(input.as_bytes()), output);
-        }
-    }
 
     static NEEDS_OAUTH_OR_KEY: Operation = Operation {
         id: "getPet",

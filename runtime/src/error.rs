@@ -68,6 +68,9 @@ pub enum Error {
         /// The variable.
         variable: &'static str,
     },
+    /// An authorization code grant could not start or finish.
+    #[error("authorization: {0}")]
+    Authorization(String),
     /// The client was configured wrongly.
     #[error("invalid client configuration: {0}")]
     Config(String),
@@ -125,6 +128,10 @@ pub enum TokenError {
         /// The answer to the credentials in the body.
         body: Box<TokenError>,
     },
+    /// An authorization code credential was used before
+    /// `finish_authorization` gave it a code.
+    #[error("the authorization code grant has no code yet: send the user to `authorize()`'s URL and call `finish_authorization` first")]
+    AuthorizationPending,
     /// The token URL would send secrets over plain HTTP to another host.
     #[error("refusing to send credentials over plain HTTP to {url}; use https, or allow it with `ClientBuilder::allow_insecure_http`")]
     InsecureUrl {

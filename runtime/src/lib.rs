@@ -36,12 +36,15 @@ pub mod auth;
 mod cache;
 mod client;
 pub mod clock;
+mod connection;
+mod encoding;
 mod error;
 mod oauth2;
 mod params;
 pub mod security;
 
 pub use client::{Client, ClientBuilder, GeneratedClient};
+pub use connection::TlsVersion;
 pub use error::{Error, OAuth2ErrorResponse, RawResponse, TokenError};
 pub use reqwest;
 pub use secrecy::{ExposeSecret, SecretString};

@@ -758,3 +758,176 @@ async fn an_api_key_value_pattern_and_credentials_from_the_environment() {
         "environment variable `CLIENT_CREDENTIALS_FIXTURE_OAUTH_CLIENT_ID` is not set"
     );
 }
+
+#[tokio::test]
+async fn authorization_code_with_pkce_is_redeemed_once_then_refreshed() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "code-tok", "expires_in": 120, "refresh_token": "code-r1",
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/refresh"))
+        .respond_with(token_response("refreshed-tok", 120))
+        .mount(&server)
+        .await;
+    mount_api(&server, "code-tok").await;
+    mount_api(&server, "refreshed-tok").await;
+    Mock::given(method("POST"))
+        .and(path("/api/pets"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({ "id": 9, "name": "Nine" })))
+        .mount(&server)
+        .await;
+
+    let credential = auth::Oauth::authorization_code("app-id", "https://app.example/callback");
+    let pending = credential.authorize().unwrap();
+    let url = url::Url::parse(pending.url()).unwrap();
+    assert_eq!(
+        url.origin().ascii_serialization(),
+        "https://auth.example.com"
+    );
+    assert_eq!(url.path(), "/authorize");
+    let query: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    assert_eq!(query["response_type"], "code");
+    assert_eq!(query["client_id"], "app-id");
+    assert_eq!(query["redirect_uri"], "https://app.example/callback");
+    assert_eq!(query["scope"], "read write");
+    assert_eq!(query["state"], pending.state());
+    assert_eq!(query["code_challenge_method"], "S256");
+    let challenge = query["code_challenge"].clone();
+    assert_eq!(challenge.len(), 43);
+
+    // A redirect with another state is refused.
+    let forged = credential.clone().authorize().unwrap();
+    let error = credential
+        .clone()
+        .finish_authorization(forged, "code", "not-the-state")
+        .unwrap_err();
+    assert!(matches!(error, Error::Authorization(_)), "{error:?}");
+
+    let state = pending.state().to_owned();
+    let credential = credential
+        .finish_authorization(pending, "the-code", &state)
+        .unwrap();
+    let (client, clock) = {
+        let clock = Arc::new(ManualClock::new());
+        let client = Client::builder()
+            .base_url(format!("{}/api", server.uri()))
+            .auth(credential)
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        (client, clock)
+    };
+    // Operations with different scopes share the one token the code gave.
+    client.list_pets().send().await.unwrap();
+    client
+        .create_pet(types::NewPet {
+            name: "Nine".into(),
+            tag: None,
+        })
+        .send()
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(61));
+    client.list_pets().send().await.unwrap();
+
+    let exchanges = requests_to(&server, "/oauth/token").await;
+    assert_eq!(exchanges.len(), 1, "the code is redeemed once");
+    let exchange = &exchanges[0];
+    assert_eq!(
+        form_value(exchange, "grant_type").as_deref(),
+        Some("authorization_code")
+    );
+    assert_eq!(form_value(exchange, "code").as_deref(), Some("the-code"));
+    assert_eq!(
+        form_value(exchange, "redirect_uri").as_deref(),
+        Some("https://app.example/callback")
+    );
+    assert_eq!(form_value(exchange, "client_id").as_deref(), Some("app-id"));
+    assert_eq!(form_value(exchange, "scope"), None);
+    // RFC 7636: the challenge is BASE64URL(SHA256(verifier)).
+    let verifier = form_value(exchange, "code_verifier").unwrap();
+    let digest = ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes());
+    assert_eq!(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref()),
+        challenge
+    );
+    let refreshes = requests_to(&server, "/oauth/refresh").await;
+    assert_eq!(refreshes.len(), 1);
+    assert_eq!(
+        form_value(&refreshes[0], "refresh_token").as_deref(),
+        Some("code-r1")
+    );
+}
+
+#[tokio::test]
+async fn an_unfinished_authorization_fails_before_any_request() {
+    let server = MockServer::start().await;
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .auth(auth::Oauth::authorization_code(
+            "app-id",
+            "https://app.example/cb",
+        ))
+        .build()
+        .unwrap();
+    let error = client.list_pets().send().await.unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            Error::Token {
+                source: runtime::TokenError::AuthorizationPending,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn requests_go_through_a_proxy_with_credentials() {
+    let proxy = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/pets/5"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": 5, "name": "Five" })))
+        .mount(&proxy)
+        .await;
+    let client = Client::builder()
+        // Not resolvable: only the proxy can answer.
+        .base_url("http://pets.invalid/api")
+        .auth(auth::Key::key("k-5"))
+        .proxy_with_credentials(proxy.uri(), "proxy user", "proxy-pass")
+        .build()
+        .unwrap();
+    assert_eq!(client.get_pet(5).send().await.unwrap().name, "Five");
+    let seen = &proxy.received_requests().await.unwrap()[0];
+    assert_eq!(seen.headers.get("host").unwrap(), "pets.invalid");
+    let expected = base64::engine::general_purpose::STANDARD.encode("proxy user:proxy-pass");
+    assert_eq!(
+        seen.headers.get("proxy-authorization").unwrap(),
+        format!("Basic {expected}").as_str()
+    );
+}
+
+#[test]
+fn broken_tls_versions_and_bad_certificates_are_refused_at_build() {
+    let old = Client::builder()
+        .min_tls_version(runtime::TlsVersion::V1_1)
+        .build()
+        .unwrap_err();
+    assert!(old.to_string().contains("minimum is TLS 1.2"), "{old}");
+    assert!(Client::builder()
+        .min_tls_version(runtime::TlsVersion::V1_3)
+        .build()
+        .is_ok());
+    let bad = Client::builder()
+        .client_certificate_pem("not a certificate")
+        .build()
+        .unwrap_err();
+    assert!(bad.to_string().contains("client certificate"), "{bad}");
+}

@@ -245,11 +245,40 @@ fn constructors(scheme: &Scheme, ctx: &Context) -> Vec<Constructor> {
                         ],
                         quote!(#private::OAuth2::password(Self::NAME, #url, client_id, client_secret, username, password)),
                     ),
-                    // The interactive flows run outside the client; their
-                    // tokens are accepted by `access_token`.
-                    FlowKind::AuthorizationCode | FlowKind::Implicit => continue,
+                    FlowKind::AuthorizationCode => {
+                        let Some(authorization_url) = flow
+                            .resolved
+                            .authorization_url
+                            .as_ref()
+                            .filter(|url| url.contains("://"))
+                        else {
+                            // Without an absolute authorization URL the
+                            // grant cannot start; `access_token` remains.
+                            continue;
+                        };
+                        let all: Vec<&str> = flow.scopes.iter().map(|(s, _)| s.as_str()).collect();
+                        (
+                            "authorization_code",
+                            "The authorization code grant with PKCE: `authorize()` gives the URL to send the user to (`{authorization_url}`), `finish_authorization` takes the code they come back with. Asks for every scope the flow declares unless `scopes` says otherwise.",
+                            vec![("client_id", string.clone()), ("redirect_uri", string.clone())],
+                            quote! {
+                                #private::OAuth2::authorization_code(Self::NAME, #authorization_url, #url, client_id, redirect_uri)
+                                    .scopes([#(#all),*])
+                            },
+                        )
+                    }
+                    // The implicit flow hands the token to a browser; such a
+                    // token is accepted by `access_token`.
+                    FlowKind::Implicit => continue,
                 };
                 arguments.extend(url_argument);
+                let grant = grant.replace(
+                    "{authorization_url}",
+                    flow.resolved
+                        .authorization_url
+                        .as_deref()
+                        .unwrap_or_default(),
+                );
                 out.push(Constructor {
                     name,
                     doc: format!("{grant} {url_doc}{refresh_doc}\n\n{scopes}"),

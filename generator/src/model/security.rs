@@ -38,7 +38,8 @@ impl Scheme {
                         FlowKind::Password => {
                             &["client_id", "client_secret", "username", "password"]
                         }
-                        FlowKind::AuthorizationCode | FlowKind::Implicit => &[],
+                        FlowKind::AuthorizationCode => &["client_id", "redirect_uri"],
+                        FlowKind::Implicit => &[],
                     };
                     let missing_url = flow.kind != FlowKind::Implicit && flow.token_url.is_none();
                     for argument in own.iter().chain(missing_url.then_some(&"token_url")) {
