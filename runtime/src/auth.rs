@@ -156,6 +156,7 @@ pub struct OAuth2 {
     pub(crate) scheme: Cow<'static, str>,
     pub(crate) grant: Grant,
     pub(crate) token_url: String,
+    pub(crate) discovery: Option<crate::discovery::Discovery>,
     pub(crate) refresh_url: Option<String>,
     pub(crate) client_id: String,
     pub(crate) client_secret: Option<SecretString>,
@@ -180,6 +181,7 @@ impl std::fmt::Debug for OAuth2 {
             .field("scheme", &self.scheme)
             .field("grant", &self.grant)
             .field("token_url", &self.token_url)
+            .field("discovery", &self.discovery)
             .field("refresh_url", &self.refresh_url)
             .field("client_id", &self.client_id)
             .field(
@@ -209,6 +211,7 @@ impl OAuth2 {
             scheme: scheme.into(),
             grant,
             token_url: token_url.into(),
+            discovery: None,
             refresh_url: None,
             client_id: client_id.into(),
             client_secret,
@@ -393,9 +396,18 @@ impl OAuth2 {
         Ok(self)
     }
 
+    /// Finds the token endpoint in the authorization server's metadata at
+    /// run time (OpenID Connect discovery or RFC 8414), instead of the
+    /// token URL; fetched once per client and cached.
+    pub fn discovery(mut self, discovery: crate::discovery::Discovery) -> Self {
+        self.discovery = Some(discovery);
+        self
+    }
+
     /// Overrides the token URL the document gives.
     pub fn token_url(mut self, url: impl Into<String>) -> Self {
         self.token_url = url.into();
+        self.discovery = None;
         self
     }
 

@@ -17,6 +17,7 @@ use crate::auth::{ClientAuthMethod, Credential, CredentialHeader, Grant, OAuth2}
 use crate::cache::{TokenCache, TokenKey};
 use crate::clock::{Clock, SystemClock};
 use crate::connection::{Connection, Proxy, TlsVersion};
+use crate::discovery::{self, Discovery, Metadata};
 use crate::error::{Error, RawResponse, TokenError};
 use crate::oauth2::{self, ClientAuthStyle, ClientIdentity, Token, TokenRequest};
 use crate::security::{ApiKeyLocation, Operation, SchemeUse};
@@ -237,6 +238,7 @@ impl<C: GeneratedClient> ClientBuilder<C> {
                 allow_insecure_http: self.allow_insecure_http,
                 tokens: TokenCache::default(),
                 client_auth_memory: Mutex::default(),
+                metadata: tokio::sync::Mutex::default(),
             }),
         }))
     }
@@ -263,6 +265,8 @@ struct Inner {
     /// What client authentication worked, per token URL and client id, for
     /// [`ClientAuthMethod::Auto`].
     client_auth_memory: Mutex<HashMap<(String, String), ClientAuthStyle>>,
+    /// Authorization server metadata per discovery location.
+    metadata: tokio::sync::Mutex<HashMap<Discovery, Arc<Metadata>>>,
 }
 
 impl fmt::Debug for Client {
@@ -434,7 +438,10 @@ impl Client {
         oauth: &OAuth2,
         scopes: &[&str],
     ) -> Result<(TokenKey, Arc<Token>), TokenError> {
-        let token_url = self.resolve(&oauth.token_url)?;
+        let token_url = match &oauth.discovery {
+            Some(discovery) => self.discover(discovery).await?.token_endpoint.clone(),
+            None => self.resolve(&oauth.token_url)?,
+        };
         // A code grant's token covers what the user authorized, whatever the
         // operation: one token, redeemed once.
         let mut scopes: Vec<String> = match (&oauth.scopes, &oauth.grant) {
@@ -469,6 +476,55 @@ impl Client {
             )
             .await?;
         Ok((key, token))
+    }
+
+    /// The authorization server's metadata, fetched once and cached.
+    async fn discover(&self, discovery: &Discovery) -> Result<Arc<Metadata>, TokenError> {
+        let mut cache = self.inner.metadata.lock().await;
+        if let Some(metadata) = cache.get(discovery) {
+            return Ok(metadata.clone());
+        }
+        let candidates = discovery::candidates(discovery, |url| self.resolve(url).ok());
+        let mut reasons = Vec::new();
+        for url in candidates {
+            let response = self
+                .inner
+                .token_http
+                .get(url.clone())
+                .header(reqwest::header::ACCEPT, "application/json")
+                .send()
+                .await;
+            let reason = match response {
+                Ok(response) if response.status().is_success() => {
+                    match response
+                        .bytes()
+                        .await
+                        .map_err(|e| e.without_url().to_string())
+                    {
+                        Ok(body) => match discovery::parse(&body) {
+                            Ok(metadata) => {
+                                tracing::debug!(%url, token_endpoint = %metadata.token_endpoint, "discovered");
+                                let metadata = Arc::new(metadata);
+                                cache.insert(discovery.clone(), metadata.clone());
+                                return Ok(metadata);
+                            }
+                            Err(reason) => reason,
+                        },
+                        Err(reason) => reason,
+                    }
+                }
+                Ok(response) => format!("status {}", response.status()),
+                Err(error) => error.without_url().to_string(),
+            };
+            reasons.push(format!("{url}: {reason}"));
+        }
+        Err(TokenError::Discovery {
+            reason: if reasons.is_empty() {
+                format!("{discovery:?} is not a valid URL")
+            } else {
+                reasons.join("; ")
+            },
+        })
     }
 
     /// Obtains a new token: by refresh token when the previous one has one,

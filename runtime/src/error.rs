@@ -128,6 +128,12 @@ pub enum TokenError {
         /// The answer to the credentials in the body.
         body: Box<TokenError>,
     },
+    /// The authorization server's metadata could not be found or read.
+    #[error("authorization server discovery failed: {reason}")]
+    Discovery {
+        /// What each location answered.
+        reason: String,
+    },
     /// An authorization code credential was used before
     /// `finish_authorization` gave it a code.
     #[error("the authorization code grant has no code yet: send the user to `authorize()`'s URL and call `finish_authorization` first")]

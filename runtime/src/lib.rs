@@ -37,6 +37,7 @@ mod cache;
 mod client;
 pub mod clock;
 mod connection;
+pub mod discovery;
 mod encoding;
 mod error;
 mod oauth2;
@@ -60,6 +61,7 @@ pub mod __private {
     };
     pub use crate::client::env_var;
     pub use crate::client::{decode_json, Client, ClientBuilder, GeneratedClient};
+    pub use crate::discovery::Discovery;
     pub use crate::error::Error;
     pub use crate::params::{header_param, path_param, query_param};
     pub use crate::security::{ApiKeyLocation, Operation, SchemeUse};

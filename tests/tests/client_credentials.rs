@@ -931,3 +931,68 @@ fn broken_tls_versions_and_bad_certificates_are_refused_at_build() {
         .unwrap_err();
     assert!(bad.to_string().contains("client certificate"), "{bad}");
 }
+
+#[tokio::test]
+async fn openid_connect_schemes_discover_the_token_endpoint_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/.well-known/openid-configuration"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "issuer": server.uri(),
+            "token_endpoint": format!("{}/connect/token", server.uri()),
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/connect/token"))
+        .respond_with(token_response("oidc-tok", 3600))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/oidc/pets"))
+        .and(header("authorization", "Bearer oidc-tok"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(pets()))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .auth(auth::Oidc::client_credentials("oidc-client", "oidc-secret"))
+        .build()
+        .unwrap();
+
+    assert_eq!(
+        client.list_oidc_pets().send().await.unwrap(),
+        expected_pets()
+    );
+    client.create_oidc_pet().send().await.unwrap();
+    let discoveries = requests_to(&server, "/.well-known/openid-configuration").await;
+    assert_eq!(discoveries.len(), 1, "metadata is cached");
+    let scopes: Vec<Option<String>> = requests_to(&server, "/connect/token")
+        .await
+        .iter()
+        .map(|t| form_value(t, "scope"))
+        .collect();
+    assert_eq!(
+        scopes,
+        [Some("pets.read".to_owned()), Some("pets.write".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn failed_discovery_names_every_location_tried() {
+    let server = MockServer::start().await;
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .auth(auth::Oidc::client_credentials("oidc-client", "oidc-secret"))
+        .build()
+        .unwrap();
+    let error = client.list_oidc_pets().send().await.unwrap_err();
+    let Error::Token { source, .. } = &error else {
+        panic!("expected a token error, got {error:?}");
+    };
+    let text = source.to_string();
+    assert!(text.contains("discovery failed"), "{text}");
+    assert!(
+        text.contains("/.well-known/openid-configuration: status 404"),
+        "{text}"
+    );
+}

@@ -289,7 +289,32 @@ fn constructors(scheme: &Scheme, ctx: &Context) -> Vec<Constructor> {
             }
             out.push(access_token(scheme, ctx));
         }
-        SchemeKind::OpenIdConnect { .. } => out.push(access_token(scheme, ctx)),
+        SchemeKind::OpenIdConnect { url } => {
+            let settings = token_settings(extensions, ctx);
+            let discovery = quote!(.discovery(#private::Discovery::Document(::std::string::String::from(#url))));
+            let found =
+                format!("The token endpoint is found at run time in the metadata at `{url}`.");
+            out.push(Constructor {
+                name: "client_credentials",
+                doc: format!("The client credentials grant. {found}"),
+                arguments: vec![("client_id", string.clone()), ("client_secret", secret.clone())],
+                returns: quote!(#private::OAuth2),
+                body: quote!(#private::OAuth2::client_credentials(Self::NAME, "", client_id, client_secret) #discovery #settings),
+            });
+            out.push(Constructor {
+                name: "password",
+                doc: format!("The resource owner password grant. {found}"),
+                arguments: vec![
+                    ("client_id", string.clone()),
+                    ("client_secret", secret.clone()),
+                    ("username", string.clone()),
+                    ("password", secret.clone()),
+                ],
+                returns: quote!(#private::OAuth2),
+                body: quote!(#private::OAuth2::password(Self::NAME, "", client_id, client_secret, username, password) #discovery #settings),
+            });
+            out.push(access_token(scheme, ctx));
+        }
         SchemeKind::HttpToken { header_scheme, .. } => {
             let header = header_setting(extensions, ctx);
             let sent = header_doc(

@@ -51,7 +51,15 @@ impl Scheme {
                 arguments.push("access_token");
                 arguments
             }
-            SchemeKind::OpenIdConnect { .. } => vec!["access_token"],
+            SchemeKind::OpenIdConnect { .. } => {
+                vec![
+                    "client_id",
+                    "client_secret",
+                    "username",
+                    "password",
+                    "access_token",
+                ]
+            }
             SchemeKind::HttpToken { .. } => vec!["token"],
             SchemeKind::HttpBasic => vec!["username", "password"],
             SchemeKind::ApiKey { .. } => vec!["api_key"],
