@@ -1,12 +1,19 @@
 //! Reading a document: YAML or JSON into one normalised
-//! [`openapiv3::OpenAPI`]. Nothing after this step knows how the file was
-//! written.
+//! [`openapiv3::OpenAPI`]. Swagger 2.0 is converted and OpenAPI 3.1 and 3.2
+//! are normalised to the 3.0 model on the JSON value before it is
+//! deserialised; nothing after this step knows which version the file was.
 
+mod openapi31;
+mod refs;
+mod repair;
+mod swagger2;
 mod syntax;
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{escape_pointer_token, Error, Location};
+use indexmap::IndexMap;
+
+use crate::error::{escape_pointer_token, Error, Location, Warning};
 
 /// A loaded document.
 #[derive(Debug)]
@@ -17,14 +24,51 @@ pub(crate) struct Document {
     pub(crate) api: openapiv3::OpenAPI,
     /// Every file read.
     pub(crate) files_read: Vec<PathBuf>,
+    /// What the loader worked around, at pointers into the file as written.
+    pub(crate) warnings: Vec<Warning>,
+    /// Security the 3.0 model cannot hold (3.1 `mutualTLS` schemes, 3.2
+    /// device flows and metadata URLs), by scheme key in document order. The
+    /// loader warns about each, so none is dropped silently.
+    #[allow(
+        dead_code,
+        reason = "read by the security model once it supports these schemes"
+    )]
+    pub(crate) extra_schemes: Vec<(String, ExtraScheme)>,
+    /// The file was Swagger 2.0: pointers into the converted document are
+    /// mapped back to the 2.0 layout where there is one.
+    from_swagger2: bool,
+}
+
+/// Security from a 3.1 or 3.2 document that `openapiv3` cannot represent.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ExtraScheme {
+    /// A `mutualTLS` security scheme: the client authenticates with a TLS
+    /// certificate.
+    MutualTls { description: Option<String> },
+    /// The `deviceAuthorization` flow (RFC 8628) of the oauth2 scheme with
+    /// the same key.
+    DeviceAuthorization {
+        device_authorization_url: String,
+        token_url: String,
+        refresh_url: Option<String>,
+        scopes: IndexMap<String, String>,
+    },
+    /// The `oauth2MetadataUrl` (RFC 8414) of the oauth2 scheme with the same
+    /// key.
+    OAuth2Metadata { url: String },
 }
 
 impl Document {
     /// A location in this document.
     pub(crate) fn at(&self, pointer: impl Into<String>) -> Location {
+        let pointer = pointer.into();
         Location {
             file: self.file.clone(),
-            pointer: pointer.into(),
+            pointer: if self.from_swagger2 {
+                swagger2::original_pointer(&pointer)
+            } else {
+                pointer
+            },
             line: None,
         }
     }
@@ -38,13 +82,33 @@ impl Document {
     }
 }
 
+/// Problems the loader worked around, each at a JSON pointer into the file
+/// as written; they become [`Warning`]s.
+#[derive(Debug, Default)]
+pub(super) struct Notes(Vec<(String, String)>);
+
+impl Notes {
+    pub(super) fn push(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
+        self.0.push((pointer.into(), message.into()));
+    }
+}
+
+/// The document versions the loader reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Version {
+    Swagger2,
+    OpenApi30,
+    /// 3.1 and 3.2, normalised the same way.
+    OpenApi31,
+}
+
 /// Reads and parses the document at `path`.
 pub(crate) fn load(path: &Path) -> Result<Document, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.to_owned(),
         source,
     })?;
-    let value = syntax::parse(&text).map_err(|e| Error::Syntax {
+    let mut value = syntax::parse(&text).map_err(|e| Error::Syntax {
         file: path.to_owned(),
         line: e.line,
         column: e.column,
@@ -55,20 +119,36 @@ pub(crate) fn load(path: &Path) -> Result<Document, Error> {
         pointer: pointer.to_owned(),
         line: syntax::line_of(&text, pointer),
     };
-    check_version(&value, &at)?;
+    let version = check_version(&value, &at)?;
+    let mut notes = Notes::default();
+    let mut extra_schemes = Vec::new();
+    match version {
+        Version::Swagger2 => value = swagger2::convert(&value, &mut notes),
+        Version::OpenApi30 => {}
+        Version::OpenApi31 => extra_schemes = openapi31::normalise(&mut value, &mut notes),
+    }
+    repair::repair(&mut value, &mut notes);
+    // Errors point into the document as written where it has the same place.
+    let at_converted = |pointer: &str| {
+        if version == Version::Swagger2 {
+            at(&swagger2::original_pointer(pointer))
+        } else {
+            at(pointer)
+        }
+    };
     let api = serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&value).map_err(|e| {
         let problems = narrow(&value);
         let mut errors: Vec<Error> = problems
             .into_iter()
             .map(|(pointer, message)| Error::Document {
-                location: at(&pointer),
+                location: at_converted(&pointer),
                 message,
                 hint: None,
             })
             .collect();
         match errors.len() {
             0 => Error::Document {
-                location: at(&pointer_of(e.path())),
+                location: at_converted(&pointer_of(e.path())),
                 message: e.inner().to_string(),
                 hint: None,
             },
@@ -76,14 +156,30 @@ pub(crate) fn load(path: &Path) -> Result<Document, Error> {
             _ => Error::Many(errors),
         }
     })?;
+    let warnings = notes
+        .0
+        .into_iter()
+        .map(|(pointer, message)| Warning {
+            location: at(&pointer),
+            message,
+        })
+        .collect();
     Ok(Document {
         file: path.to_owned(),
         api,
         files_read: vec![path.to_owned()],
+        warnings,
+        extra_schemes,
+        from_swagger2: version == Version::Swagger2,
     })
 }
 
-fn check_version(value: &serde_json::Value, at: &dyn Fn(&str) -> Location) -> Result<(), Error> {
+const SUPPORTED: &str = "Swagger 2.0 and OpenAPI 3.0, 3.1 and 3.2 documents are supported";
+
+fn check_version(
+    value: &serde_json::Value,
+    at: &dyn Fn(&str) -> Location,
+) -> Result<Version, Error> {
     let Some(object) = value.as_object() else {
         return Err(Error::Document {
             location: at(""),
@@ -91,25 +187,40 @@ fn check_version(value: &serde_json::Value, at: &dyn Fn(&str) -> Location) -> Re
             hint: Some("an OpenAPI document starts with `openapi: 3.0.x`".to_owned()),
         });
     };
-    if let Some(swagger) = object.get("swagger") {
-        return Err(Error::Document {
-            location: at("/swagger"),
-            message: format!("Swagger {swagger} documents are not supported yet"),
-            hint: Some("convert the document to OpenAPI 3.0 first".to_owned()),
-        });
+    // `swagger: 2.0` unquoted in YAML is a number.
+    let text = |value: &serde_json::Value| match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    if let (Some(swagger), None) = (object.get("swagger"), object.get("openapi")) {
+        let version = text(swagger);
+        return match version.as_str() {
+            "2.0" => Ok(Version::Swagger2),
+            _ => Err(Error::Document {
+                location: at("/swagger"),
+                message: format!("Swagger version {version} is not supported"),
+                hint: Some(SUPPORTED.to_owned()),
+            }),
+        };
     }
-    match object.get("openapi").and_then(|v| v.as_str()) {
-        Some(version) if version.starts_with("3.0.") => Ok(()),
-        Some(version) => Err(Error::Document {
-            location: at("/openapi"),
-            message: format!("OpenAPI version {version} is not supported yet"),
-            hint: Some("OpenAPI 3.0.x documents are supported".to_owned()),
-        }),
-        None => Err(Error::Document {
+    let Some(version) = object.get("openapi").map(text) else {
+        return Err(Error::Document {
             location: at(""),
             message: "the document has no `openapi` version field".to_owned(),
             hint: Some("an OpenAPI document starts with `openapi: 3.0.x`".to_owned()),
-        }),
+        });
+    };
+    let is = |minor: &str| version == minor || version.starts_with(&format!("{minor}."));
+    if is("3.0") {
+        Ok(Version::OpenApi30)
+    } else if is("3.1") || is("3.2") {
+        Ok(Version::OpenApi31)
+    } else {
+        Err(Error::Document {
+            location: at("/openapi"),
+            message: format!("OpenAPI version {version} is not supported"),
+            hint: Some(SUPPORTED.to_owned()),
+        })
     }
 }
 
@@ -177,17 +288,28 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
     pointer
 }
 
+/// Writes `text` to a file called `name` in a temporary directory and loads
+/// it. Names must be unique across tests, which run in parallel.
+#[cfg(test)]
+fn load_text(name: &str, text: &str) -> Result<Document, Error> {
+    let dir = std::env::temp_dir().join(format!("generator-load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    load(&path)
+}
+
+/// Loads `text` and returns the normalised document as JSON, for assertions
+/// by pointer, with the loaded document.
+#[cfg(test)]
+fn load_json(name: &str, text: &str) -> (serde_json::Value, Document) {
+    let document = load_text(name, text).unwrap_or_else(|e| panic!("{e}"));
+    (serde_json::to_value(&document.api).unwrap(), document)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn load_text(name: &str, text: &str) -> Result<Document, Error> {
-        let dir = std::env::temp_dir().join(format!("generator-load-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
-        std::fs::write(&path, text).unwrap();
-        load(&path)
-    }
 
     #[test]
     fn invalid_yaml_names_file_line_and_column() {
@@ -248,5 +370,44 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("4.0.0"), "{err}");
         assert!(err.to_string().contains("v.yaml:1: at #/openapi"), "{err}");
+    }
+
+    #[test]
+    fn known_versions_load_and_unknown_ones_are_refused() {
+        let body = "info: {title: t, version: '1'}\npaths: {}\n";
+        for (name, version) in [
+            ("v30.yaml", "openapi: 3.0.3"),
+            ("v31.yaml", "openapi: 3.1.0"),
+            ("v32.yaml", "openapi: 3.2.0"),
+            ("v20.yaml", "swagger: '2.0'"),
+            ("v20n.yaml", "swagger: 2.0"),
+        ] {
+            let document = load_text(name, &format!("{version}\n{body}"))
+                .unwrap_or_else(|e| panic!("{version}: {e}"));
+            assert_eq!(document.api.openapi.get(..4), Some("3.0."), "{version}");
+        }
+        for (name, version, shown) in [
+            ("v12.yaml", "swagger: '1.2'", "Swagger version 1.2"),
+            ("v33.yaml", "openapi: 3.3.0", "OpenAPI version 3.3.0"),
+            ("v3.yaml", "openapi: '3'", "OpenAPI version 3 "),
+        ] {
+            let err = load_text(name, &format!("{version}\n{body}")).unwrap_err();
+            assert!(err.to_string().contains(shown), "{err}");
+        }
+    }
+
+    #[test]
+    fn loader_warnings_reach_the_model() {
+        let text = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\ncomponents:\n  securitySchemes:\n    cert: {type: mutualTLS}\n";
+        let document = load_text("warnings.yaml", text).unwrap();
+        assert_eq!(document.warnings.len(), 1);
+        let api = crate::model::build(&document).unwrap();
+        assert!(
+            api.warnings
+                .iter()
+                .any(|w| w.location.pointer == "/components/securitySchemes/cert"),
+            "{:?}",
+            api.warnings
+        );
     }
 }

@@ -164,7 +164,7 @@ pub(crate) enum Response {
 /// Builds the model of a loaded document, collecting every error.
 pub(crate) fn build(document: &Document) -> Result<Api, Error> {
     let api = &document.api;
-    let mut warnings = Vec::new();
+    let mut warnings = document.warnings.clone();
     let mut types = types::TypeBuilder::new(document);
     types.declare_components();
     let schemes = security::schemes(document, &mut warnings);
