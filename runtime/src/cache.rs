@@ -45,7 +45,7 @@ impl TokenCache {
         &self,
         key: &TokenKey,
         now: impl Fn() -> Instant,
-        skew: Duration,
+        skew: Option<Duration>,
         fetch: F,
     ) -> Result<Arc<Token>, TokenError>
     where
@@ -121,11 +121,16 @@ mod tests {
             let (cache, fetches) = (cache.clone(), fetches.clone());
             tasks.push(tokio::spawn(async move {
                 let token = cache
-                    .get_or_fetch(&key(), Instant::now, Duration::from_secs(60), |_| async {
-                        fetches.fetch_add(1, Ordering::SeqCst);
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                        Ok(token("t1", now, 3600, None))
-                    })
+                    .get_or_fetch(
+                        &key(),
+                        Instant::now,
+                        Some(Duration::from_secs(60)),
+                        |_| async {
+                            fetches.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                            Ok(token("t1", now, 3600, None))
+                        },
+                    )
                     .await
                     .unwrap();
                 token.access_token.expose_secret().to_owned()
@@ -141,7 +146,7 @@ mod tests {
     async fn failures_are_not_cached_and_rejected_tokens_are_handed_over() {
         let cache = TokenCache::default();
         let now = Instant::now();
-        let skew = Duration::from_secs(60);
+        let skew = Some(Duration::from_secs(60));
         let failed = cache
             .get_or_fetch(
                 &key(),

@@ -19,6 +19,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::connection::{Connection, Proxy, TlsVersion};
 use crate::discovery::{self, Discovery, Metadata};
 use crate::error::{Error, RawResponse, TokenError};
+use crate::inspect::{header_pairs, redact_query, ApiExchange, Inspector};
 use crate::oauth2::{self, ClientAuthStyle, ClientIdentity, Token, TokenRequest};
 use crate::security::{ApiKeyLocation, Operation, SchemeUse};
 
@@ -48,7 +49,10 @@ pub struct ClientBuilder<C = Client> {
     default_headers: Vec<(String, String)>,
     clock: Arc<dyn Clock>,
     refresh_skew: Duration,
+    auto_refresh: bool,
+    default_lifetime: Option<Duration>,
     allow_insecure_http: bool,
+    inspector: Option<Arc<dyn Inspector>>,
     client: PhantomData<fn() -> C>,
 }
 
@@ -80,7 +84,10 @@ impl<C: GeneratedClient> ClientBuilder<C> {
             default_headers: Vec::new(),
             clock: Arc::new(SystemClock),
             refresh_skew: Duration::from_secs(60),
+            auto_refresh: true,
+            default_lifetime: None,
             allow_insecure_http: false,
+            inspector: None,
             client: PhantomData,
         }
     }
@@ -185,9 +192,30 @@ impl<C: GeneratedClient> ClientBuilder<C> {
         self
     }
 
+    /// Whether tokens are renewed before they expire (the default). Off,
+    /// a token is used until the API answers 401, then renewed.
+    pub fn auto_refresh(mut self, on: bool) -> Self {
+        self.auto_refresh = on;
+        self
+    }
+
+    /// The lifetime assumed for tokens whose response gives no
+    /// `expires_in`; without it they are used until the API rejects them.
+    pub fn default_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.default_lifetime = Some(lifetime);
+        self
+    }
+
     /// The clock that decides token expiry (for tests).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Hands every token and API exchange, secrets redacted, to
+    /// `inspector`.
+    pub fn inspector(mut self, inspector: Arc<dyn Inspector>) -> Self {
+        self.inspector = Some(inspector);
         self
     }
 
@@ -218,7 +246,12 @@ impl<C: GeneratedClient> ClientBuilder<C> {
         let config_error = |e: reqwest::Error| Error::Config(format!("HTTP client: {e}"));
         let http = match self.http {
             Some(http) => http,
-            None => self.connection.builder()?.build().map_err(config_error)?,
+            None => self
+                .connection
+                .builder()?
+                .redirect(same_origin_redirects())
+                .build()
+                .map_err(config_error)?,
         };
         let token_http = self
             .connection
@@ -234,11 +267,13 @@ impl<C: GeneratedClient> ClientBuilder<C> {
                 http,
                 token_http,
                 clock: self.clock,
-                refresh_skew: self.refresh_skew,
+                refresh_skew: self.auto_refresh.then_some(self.refresh_skew),
+                default_lifetime: self.default_lifetime,
                 allow_insecure_http: self.allow_insecure_http,
                 tokens: TokenCache::default(),
                 client_auth_memory: Mutex::default(),
                 metadata: tokio::sync::Mutex::default(),
+                inspector: self.inspector,
             }),
         }))
     }
@@ -259,7 +294,9 @@ struct Inner {
     http: reqwest::Client,
     token_http: reqwest::Client,
     clock: Arc<dyn Clock>,
-    refresh_skew: Duration,
+    /// `None` when auto-refresh is off.
+    refresh_skew: Option<Duration>,
+    default_lifetime: Option<Duration>,
     allow_insecure_http: bool,
     tokens: TokenCache,
     /// What client authentication worked, per token URL and client id, for
@@ -267,6 +304,7 @@ struct Inner {
     client_auth_memory: Mutex<HashMap<(String, String), ClientAuthStyle>>,
     /// Authorization server metadata per discovery location.
     metadata: tokio::sync::Mutex<HashMap<Discovery, Arc<Metadata>>>,
+    inspector: Option<Arc<dyn Inspector>>,
 }
 
 impl fmt::Debug for Client {
@@ -332,7 +370,36 @@ impl Client {
         loop {
             let used = self.apply(&selected, &mut request).await?;
             tracing::debug!(method = %request.method(), path = request.url().path(), "sending");
-            let response = self.inner.http.execute(request).await.map_err(transport)?;
+            let mut exchange = self.inner.inspector.as_ref().map(|_| {
+                let query_keys: Vec<&str> = selected
+                    .iter()
+                    .filter_map(|(credential, _)| match credential {
+                        Credential::ApiKey(key) if key.location == ApiKeyLocation::Query => {
+                            Some(key.name.as_ref())
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                ApiExchange {
+                    operation: operation.id,
+                    method: request.method().to_string(),
+                    url: redact_query(request.url(), &query_keys),
+                    request_headers: header_pairs(request.headers()),
+                    status: None,
+                    response_headers: Vec::new(),
+                }
+            });
+            let response = self.inner.http.execute(request).await;
+            if let Some(exchange) = &mut exchange {
+                if let Ok(response) = &response {
+                    exchange.status = Some(response.status().as_u16());
+                    exchange.response_headers = header_pairs(response.headers());
+                }
+            }
+            if let (Some(inspector), Some(exchange)) = (&self.inner.inspector, &exchange) {
+                inspector.api_exchange(exchange);
+            }
+            let response = response.map_err(transport)?;
             let status = response.status();
             if status == reqwest::StatusCode::UNAUTHORIZED && !used.is_empty() {
                 if let Some(again) = replay.take() {
@@ -472,7 +539,18 @@ impl Client {
                 &key,
                 || clock.now(),
                 self.inner.refresh_skew,
-                |previous| self.fetch_token(oauth, &token_url, &key.scopes, previous),
+                |previous| async {
+                    let mut token = self
+                        .fetch_token(oauth, &token_url, &key.scopes, previous)
+                        .await?;
+                    if token.expires_at.is_none() {
+                        token.expires_at = self
+                            .inner
+                            .default_lifetime
+                            .and_then(|lifetime| token.obtained_at.checked_add(lifetime));
+                    }
+                    Ok(token)
+                },
             )
             .await?;
         Ok((key, token))
@@ -634,8 +712,16 @@ impl Client {
             secret: oauth.client_secret.as_ref(),
         };
         let now = || self.inner.clock.now();
-        let send =
-            |style| oauth2::request_token(&self.inner.token_http, request, &client, style, now());
+        let send = |style| {
+            oauth2::request_token(
+                &self.inner.token_http,
+                request,
+                &client,
+                style,
+                now(),
+                self.inner.inspector.as_deref(),
+            )
+        };
         let fixed = match oauth.client_auth {
             ClientAuthMethod::Basic => Some(ClientAuthStyle::Basic),
             ClientAuthMethod::Body => Some(ClientAuthStyle::Body),
@@ -706,6 +792,25 @@ impl Client {
             Err(e) => Err(invalid(e.to_string())),
         }
     }
+}
+
+/// Redirects within the origin of the request are followed (up to 10);
+/// a redirect elsewhere is returned as the response, so credentials in
+/// custom headers or the query never reach another host.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if attempt.previous().len() > 10 {
+            attempt.error("too many redirects")
+        } else if same_origin {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
 }
 
 /// Sets the header a credential goes in; the scheme's credential replaces a

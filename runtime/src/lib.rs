@@ -40,6 +40,7 @@ mod connection;
 pub mod discovery;
 mod encoding;
 mod error;
+pub mod inspect;
 mod oauth2;
 mod params;
 pub mod security;

@@ -12,6 +12,7 @@ use url::Url;
 
 use crate::auth::TokenResponsePaths;
 use crate::error::{OAuth2ErrorResponse, TokenError};
+use crate::inspect::{redact_form, redact_token_body, Inspector, TokenExchange, REDACTED};
 
 /// Token responses larger than this are refused.
 const MAX_TOKEN_RESPONSE: usize = 1 << 20;
@@ -37,10 +38,15 @@ impl Token {
     /// Whether the token can still be used at `now`, leaving `skew` before
     /// its expiry (at most half its lifetime, so short-lived tokens are
     /// still used).
-    pub(crate) fn is_fresh(&self, now: Instant, skew: Duration) -> bool {
+    /// With `skew` `None` (auto-refresh off) a token is used until the API
+    /// rejects it.
+    pub(crate) fn is_fresh(&self, now: Instant, skew: Option<Duration>) -> bool {
         if self.rejected {
             return false;
         }
+        let Some(skew) = skew else {
+            return true;
+        };
         match self.expires_at {
             None => true,
             Some(expires_at) => {
@@ -112,6 +118,7 @@ pub(crate) async fn request_token(
     client: &ClientIdentity<'_>,
     style: ClientAuthStyle,
     now: Instant,
+    inspector: Option<&dyn Inspector>,
 ) -> Result<Token, TokenError> {
     let grant_type = request
         .params
@@ -152,18 +159,57 @@ pub(crate) async fn request_token(
         ClientAuthStyle::None => form.push(("client_id", client.id)),
     }
     let body = encode_form(&form);
+    let mut exchange = inspector.map(|_| {
+        let mut headers: Vec<(String, String)> = request
+            .headers
+            .iter()
+            .map(|(name, _)| (name.clone(), REDACTED.to_owned()))
+            .collect();
+        if style == ClientAuthStyle::Basic {
+            headers.push(("authorization".to_owned(), format!("Basic {REDACTED}")));
+        }
+        TokenExchange {
+            url: request.url.to_string(),
+            client_auth: match style {
+                ClientAuthStyle::Basic => "basic",
+                ClientAuthStyle::Body => "body",
+                ClientAuthStyle::None => "none",
+            },
+            request_headers: headers,
+            request_form: redact_form(&form),
+            status: None,
+            response_body: None,
+        }
+    });
+    let report = |exchange: &Option<TokenExchange>| {
+        if let (Some(inspector), Some(exchange)) = (inspector, exchange) {
+            inspector.token_exchange(exchange);
+        }
+    };
     let response = builder
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(body)
         .send()
         .instrument(span)
-        .await
-        .map_err(|source| TokenError::Transport {
-            url: request.url.to_string(),
-            source: source.without_url(),
-        })?;
+        .await;
+    let response = match response {
+        Ok(response) => response,
+        Err(source) => {
+            report(&exchange);
+            return Err(TokenError::Transport {
+                url: request.url.to_string(),
+                source: source.without_url(),
+            });
+        }
+    };
     let status = response.status();
-    let body = read_capped(response, request.url).await?;
+    let body = read_capped(response, request.url).await;
+    if let Some(exchange) = &mut exchange {
+        exchange.status = Some(status.as_u16());
+        exchange.response_body = body.as_ref().ok().map(|body| redact_token_body(body));
+    }
+    report(&exchange);
+    let body = body?;
     let token = parse_token_response(request.url, status, &body, now, request.paths);
     match &token {
         Ok(_) => tracing::debug!(url = %request.url, %status, "token obtained"),
@@ -451,13 +497,15 @@ mod tests {
             expires_at: Some(now + Duration::from_secs(lifetime)),
             rejected: false,
         };
-        let skew = Duration::from_secs(60);
+        let skew = Some(Duration::from_secs(60));
         let hour = token(3600);
         assert!(hour.is_fresh(now + Duration::from_secs(3539), skew));
         assert!(!hour.is_fresh(now + Duration::from_secs(3540), skew));
         let short = token(10);
         assert!(short.is_fresh(now + Duration::from_secs(4), skew));
         assert!(!short.is_fresh(now + Duration::from_secs(5), skew));
+        // Auto-refresh off: used until rejected.
+        assert!(short.is_fresh(now + Duration::from_secs(3600), None));
     }
 
     #[test]

@@ -996,3 +996,151 @@ async fn failed_discovery_names_every_location_tried() {
         "{text}"
     );
 }
+
+/// Collects what the inspection hook receives.
+#[derive(Default)]
+struct Recorder {
+    tokens: std::sync::Mutex<Vec<runtime::inspect::TokenExchange>>,
+    calls: std::sync::Mutex<Vec<runtime::inspect::ApiExchange>>,
+}
+
+impl runtime::inspect::Inspector for Recorder {
+    fn token_exchange(&self, exchange: &runtime::inspect::TokenExchange) {
+        self.tokens.lock().unwrap().push(exchange.clone());
+    }
+    fn api_exchange(&self, exchange: &runtime::inspect::ApiExchange) {
+        self.calls.lock().unwrap().push(exchange.clone());
+    }
+}
+
+#[tokio::test]
+async fn the_inspection_hook_sees_both_exchanges_with_secrets_redacted() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "tok-seen", "refresh_token": "r-seen", "expires_in": 60,
+        })))
+        .mount(&server)
+        .await;
+    mount_api(&server, "tok-seen").await;
+    let recorder = Arc::new(Recorder::default());
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .auth(
+            auth::Oauth::client_credentials(CLIENT_ID, CLIENT_SECRET)
+                .client_auth(ClientAuthMethod::Body),
+        )
+        .inspector(recorder.clone())
+        .build()
+        .unwrap();
+    client.list_pets().limit(3).send().await.unwrap();
+
+    let tokens = recorder.tokens.lock().unwrap().clone();
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0].client_auth, "body");
+    assert_eq!(tokens[0].status, Some(200));
+    assert!(tokens[0]
+        .request_form
+        .contains(&("client_secret".to_owned(), "[redacted]".to_owned())));
+    assert!(tokens[0]
+        .request_form
+        .contains(&("client_id".to_owned(), CLIENT_ID.to_owned())));
+    let calls = recorder.calls.lock().unwrap().clone();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].operation, "listPets");
+    assert_eq!(calls[0].status, Some(200));
+    assert!(
+        calls[0].url.ends_with("/api/pets?limit=3"),
+        "{}",
+        calls[0].url
+    );
+    assert!(calls[0]
+        .request_headers
+        .contains(&("authorization".to_owned(), "[redacted]".to_owned())));
+    let everything = format!("{tokens:?} {calls:?}");
+    for secret in ["tok-seen", "r-seen", "s3cr"] {
+        assert!(!everything.contains(secret), "{secret} in {everything}");
+    }
+}
+
+#[tokio::test]
+async fn with_auto_refresh_off_a_token_is_used_until_rejected() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_response("tok-long", 60))
+        .mount(&server)
+        .await;
+    mount_api(&server, "tok-long").await;
+    let clock = Arc::new(ManualClock::new());
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .auth(auth::Oauth::client_credentials(CLIENT_ID, CLIENT_SECRET))
+        .auto_refresh(false)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    client.list_pets().send().await.unwrap();
+    clock.advance(Duration::from_secs(3600));
+    client.list_pets().send().await.unwrap();
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), 1);
+}
+
+#[tokio::test]
+async fn tokens_without_expiry_get_the_configured_lifetime() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "access_token": "tok-n" })))
+        .mount(&server)
+        .await;
+    mount_api(&server, "tok-n").await;
+    let clock = Arc::new(ManualClock::new());
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .auth(auth::Oauth::client_credentials(CLIENT_ID, CLIENT_SECRET))
+        .default_token_lifetime(Duration::from_secs(300))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    client.list_pets().send().await.unwrap();
+    clock.advance(Duration::from_secs(200));
+    client.list_pets().send().await.unwrap();
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), 1);
+    clock.advance(Duration::from_secs(50));
+    client.list_pets().send().await.unwrap();
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), 2);
+}
+
+#[tokio::test]
+async fn redirects_to_another_origin_are_not_followed_with_credentials() {
+    let api = MockServer::start().await;
+    let elsewhere = MockServer::start().await;
+    Mock::given(path("/api/pets/1"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}/steal", elsewhere.uri())),
+        )
+        .mount(&api)
+        .await;
+    Mock::given(path("/api/pets/2"))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", "/api/pets/3"))
+        .mount(&api)
+        .await;
+    Mock::given(path("/api/pets/3"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": 3, "name": "Three" })))
+        .mount(&api)
+        .await;
+    let client = Client::builder()
+        .base_url(format!("{}/api", api.uri()))
+        .auth(auth::Key::key("k-secret"))
+        .build()
+        .unwrap();
+
+    let error = client.get_pet(1).send().await.unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(302));
+    assert!(elsewhere.received_requests().await.unwrap().is_empty());
+    // Within the origin, redirects are followed.
+    assert_eq!(client.get_pet(2).send().await.unwrap().id, 3);
+}

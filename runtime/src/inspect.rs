@@ -1,0 +1,176 @@
+//! An inspection hook: every token exchange and API exchange handed to a
+//! user's [`Inspector`] with secrets redacted, so a test or a tool can show
+//! what went over the wire, as integration platforms' test tabs do.
+
+/// What replaces a secret in an exchange.
+pub const REDACTED: &str = "[redacted]";
+
+/// Form parameters whose values are secrets.
+const SECRET_PARAMS: &[&str] = &[
+    "client_secret",
+    "password",
+    "refresh_token",
+    "code",
+    "code_verifier",
+    "client_assertion",
+    "assertion",
+    "subject_token",
+    "actor_token",
+    "device_code",
+];
+
+/// Response members whose values are secrets.
+const SECRET_MEMBERS: &[&str] = &["access_token", "refresh_token", "id_token"];
+
+/// Receives exchanges as they happen. Both methods do nothing by default.
+/// Called on the task making the request: keep it quick.
+pub trait Inspector: Send + Sync {
+    /// A request to a token endpoint and its answer.
+    fn token_exchange(&self, exchange: &TokenExchange) {
+        let _ = exchange;
+    }
+
+    /// A request to the API and its answer.
+    fn api_exchange(&self, exchange: &ApiExchange) {
+        let _ = exchange;
+    }
+}
+
+/// A token request and response, secrets redacted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenExchange {
+    /// The token endpoint.
+    pub url: String,
+    /// How the client authenticated: `basic`, `body` or `none`.
+    pub client_auth: &'static str,
+    /// Request headers; the Basic credential and configured extra headers
+    /// are redacted.
+    pub request_headers: Vec<(String, String)>,
+    /// The form sent; secret parameters are redacted.
+    pub request_form: Vec<(String, String)>,
+    /// The response status; `None` when no response came.
+    pub status: Option<u16>,
+    /// The response body with tokens redacted; `None` when no response came.
+    pub response_body: Option<String>,
+}
+
+/// An API request and response, credentials redacted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiExchange {
+    /// The operation's id.
+    pub operation: &'static str,
+    /// The HTTP method.
+    pub method: String,
+    /// The URL, API keys in the query redacted.
+    pub url: String,
+    /// Request headers; credentials are redacted.
+    pub request_headers: Vec<(String, String)>,
+    /// The response status; `None` when no response came.
+    pub status: Option<u16>,
+    /// Response headers.
+    pub response_headers: Vec<(String, String)>,
+}
+
+pub(crate) fn redact_form(form: &[(&str, &str)]) -> Vec<(String, String)> {
+    form.iter()
+        .map(|(name, value)| {
+            let value = if SECRET_PARAMS.contains(name) {
+                REDACTED
+            } else {
+                value
+            };
+            ((*name).to_owned(), value.to_owned())
+        })
+        .collect()
+}
+
+/// A token response body with every token replaced.
+pub(crate) fn redact_token_body(body: &[u8]) -> String {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut json) => {
+            redact_members(&mut json);
+            json.to_string()
+        }
+        Err(_) => String::from_utf8_lossy(body).chars().take(1000).collect(),
+    }
+}
+
+fn redact_members(json: &mut serde_json::Value) {
+    match json {
+        serde_json::Value::Object(members) => {
+            for (name, value) in members.iter_mut() {
+                if SECRET_MEMBERS.contains(&name.as_str()) {
+                    *value = serde_json::Value::String(REDACTED.to_owned());
+                } else {
+                    redact_members(value);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_members),
+        _ => {}
+    }
+}
+
+/// Headers as text pairs; sensitive values (credentials) redacted.
+pub(crate) fn header_pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let shown = if value.is_sensitive() {
+                REDACTED.to_owned()
+            } else {
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
+            };
+            (name.as_str().to_owned(), shown)
+        })
+        .collect()
+}
+
+/// A URL with the values of `secret_params` in its query redacted.
+pub(crate) fn redact_query(url: &url::Url, secret_params: &[&str]) -> String {
+    if secret_params.is_empty() || url.query().is_none() {
+        return url.to_string();
+    }
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(name, value)| {
+            let value = if secret_params.contains(&name.as_ref()) {
+                REDACTED.to_owned()
+            } else {
+                value.into_owned()
+            };
+            (name.into_owned(), value)
+        })
+        .collect();
+    let mut redacted = url.clone();
+    redacted.query_pairs_mut().clear().extend_pairs(pairs);
+    redacted.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_wherever_they_appear() {
+        let form = redact_form(&[
+            ("grant_type", "password"),
+            ("password", "hunter2"),
+            ("username", "ann"),
+        ]);
+        assert_eq!(form[1], ("password".to_owned(), REDACTED.to_owned()));
+        assert_eq!(form[2], ("username".to_owned(), "ann".to_owned()));
+        let body = redact_token_body(
+            br#"{"access_token":"a","data":{"refresh_token":"r"},"expires_in":5}"#,
+        );
+        assert!(!body.contains("\"a\"") && !body.contains("\"r\""), "{body}");
+        assert!(body.contains("expires_in"), "{body}");
+        let url = url::Url::parse("https://h/p?api_key=k1&limit=2").unwrap();
+        assert_eq!(
+            redact_query(&url, &["api_key"]),
+            "https://h/p?api_key=%5Bredacted%5D&limit=2"
+        );
+    }
+}
