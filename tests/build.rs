@@ -1,5 +1,6 @@
 //! Generates the clients the tests compile and call: the bundled example,
-//! the fixtures under `fixtures/`, and the corpus document written for
+//! the fixtures under `fixtures/` (among them the API of the Authlib test
+//! server, `fixtures/authlib-api.yaml`), and the corpus document written for
 //! local servers when `../shared/corpus` is beside the checkout.
 
 use std::path::Path;
@@ -27,6 +28,7 @@ fn main() {
         "client_credentials.rs",
     );
     generate(Path::new("fixtures/recursive.yaml"), "recursive.rs");
+    generate(Path::new("fixtures/authlib-api.yaml"), "authlib_api.rs");
 
     let corpus = Path::new("../../shared/corpus/LOCAL-petstore-oauth-test-3.0.yaml");
     println!("cargo:rerun-if-changed={}", corpus.display());

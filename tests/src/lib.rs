@@ -20,6 +20,12 @@ pub mod recursive {
     include!(concat!(env!("OUT_DIR"), "/recursive.rs"));
 }
 
+/// The client of `fixtures/authlib-api.yaml`, the API of the Authlib test
+/// server under `servers/authlib/`.
+pub mod authlib_api {
+    include!(concat!(env!("OUT_DIR"), "/authlib_api.rs"));
+}
+
 /// The client of the corpus document written for local servers.
 #[cfg(corpus)]
 pub mod local_petstore {
