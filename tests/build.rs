@@ -5,6 +5,10 @@
 
 use std::path::Path;
 
+/// Fixtures of one feature of the generated types each (and of hostile
+/// names), snapshotted by `tests/type_snapshots.rs`.
+const TYPE_FIXTURES: &[&str] = &["enums", "all_of", "one_of", "maps", "formats", "hostile"];
+
 fn generate(spec: &Path, file_name: &str) {
     if let Err(error) = generator::Generator::new()
         .spec(spec)
@@ -28,6 +32,12 @@ fn main() {
         "client_credentials.rs",
     );
     generate(Path::new("fixtures/recursive.yaml"), "recursive.rs");
+    for fixture in TYPE_FIXTURES {
+        generate(
+            &Path::new("fixtures").join(format!("{fixture}.yaml")),
+            &format!("{fixture}.rs"),
+        );
+    }
     generate(Path::new("fixtures/authlib-api.yaml"), "authlib_api.rs");
 
     let corpus = Path::new("../../shared/corpus/LOCAL-petstore-oauth-test-3.0.yaml");

@@ -38,13 +38,18 @@ fn report(api: &Api) -> Value {
                 "rust": format!("auth::{}", scheme.rust_name),
             });
             let fields = match &scheme.kind {
-                SchemeKind::OAuth2 { flows } => json!({
+                SchemeKind::OAuth2 {
+                    flows,
+                    metadata_url,
+                } => json!({
                     "type": "oauth2",
+                    "metadata_url": metadata_url,
                     "flows": flows.iter().map(|flow| json!({
                         "grant": flow.kind.grant(),
                         "token_url": flow.resolved.token_url,
                         "refresh_url": flow.resolved.refresh_url,
                         "authorization_url": flow.resolved.authorization_url,
+                        "device_authorization_url": flow.resolved.device_authorization_url,
                         "scopes": flow.scopes.iter().map(|(name, _)| name).collect::<Vec<_>>(),
                     })).collect::<Vec<_>>(),
                 }),
@@ -54,6 +59,7 @@ fn report(api: &Api) -> Value {
                 }),
                 SchemeKind::HttpToken { scheme, .. } => json!({ "type": "http", "scheme": scheme }),
                 SchemeKind::HttpBasic => json!({ "type": "http", "scheme": "basic" }),
+                SchemeKind::MutualTls => json!({ "type": "mutualTLS" }),
                 SchemeKind::ApiKey { location, name } => json!({
                     "type": "apiKey",
                     "in": format!("{location:?}").to_lowercase(),
@@ -76,7 +82,13 @@ fn report(api: &Api) -> Value {
                 "path": op.path,
                 "rust_method": op.method_name,
                 "alternatives": op.security.alternatives.iter().map(|all| {
-                    all.iter().map(|used| json!({ "scheme": used.scheme, "scopes": used.scopes })).collect::<Vec<_>>()
+                    all.iter().map(|used| {
+                        let mut entry = json!({ "scheme": used.scheme, "scopes": used.scopes });
+                        if !used.flows.is_empty() {
+                            entry["flows"] = json!(used.flows);
+                        }
+                        entry
+                    }).collect::<Vec<_>>()
                 }).collect::<Vec<_>>(),
                 "anonymous": op.security.anonymous,
             })
@@ -157,11 +169,15 @@ fn text(report: &Value) -> String {
                     .iter()
                     .map(|used| {
                         let scopes: Vec<String> = list(&used["scopes"]).iter().map(text).collect();
-                        if scopes.is_empty() {
-                            text(&used["scheme"])
-                        } else {
-                            format!("{}[{}]", text(&used["scheme"]), scopes.join(" "))
+                        let flows: Vec<String> = list(&used["flows"]).iter().map(text).collect();
+                        let mut shown = text(&used["scheme"]);
+                        if !scopes.is_empty() {
+                            shown = format!("{shown}[{}]", scopes.join(" "));
                         }
+                        if !flows.is_empty() {
+                            shown = format!("{shown} via {}", flows.join("/"));
+                        }
+                        shown
                     })
                     .collect::<Vec<_>>()
                     .join(" + ")

@@ -58,6 +58,11 @@ pub struct Options {
         arg(long, value_name = "PATH", default_value = DEFAULT_RUNTIME_CRATE)
     )]
     pub runtime_crate: String,
+    /// OpenAPI Overlay 1.0 documents applied, in order, to the document as
+    /// written: how to add a security scheme or a token URL to a vendor's
+    /// document without editing it.
+    #[cfg_attr(feature = "cli", arg(long = "overlay", value_name = "FILE"))]
+    pub overlays: Vec<PathBuf>,
 }
 
 const DEFAULT_RUNTIME_CRATE: &str = "::runtime";
@@ -68,6 +73,7 @@ impl Options {
         Options {
             spec: spec.into(),
             runtime_crate: DEFAULT_RUNTIME_CRATE.to_owned(),
+            overlays: Vec::new(),
         }
     }
 }
@@ -85,7 +91,7 @@ pub struct Output {
 
 /// Generates the client module for `options`.
 pub fn generate(options: &Options) -> Result<Output, Error> {
-    let document = load::load(&options.spec)?;
+    let document = load::load(&options.spec, &options.overlays)?;
     let api = model::build(&document)?;
     let code = emit::emit(&api, &options.runtime_crate)?;
     Ok(Output {
@@ -95,10 +101,11 @@ pub fn generate(options: &Options) -> Result<Output, Error> {
     })
 }
 
-/// Describes the security the generator infers from `spec`: per scheme its
-/// flows, URLs and scopes, and per operation the requirement alternatives.
-pub fn inspect(spec: &Path, format: InspectFormat) -> Result<String, Error> {
-    let document = load::load(spec)?;
+/// Describes the security the generator infers from the document of
+/// `options` (its overlays applied): per scheme its flows, URLs and scopes,
+/// and per operation the requirement alternatives.
+pub fn inspect(options: &Options, format: InspectFormat) -> Result<String, Error> {
+    let document = load::load(&options.spec, &options.overlays)?;
     let api = model::build(&document)?;
     Ok(inspect::render(&api, format))
 }
@@ -107,6 +114,7 @@ pub fn inspect(spec: &Path, format: InspectFormat) -> Result<String, Error> {
 #[derive(Debug, Clone, Default)]
 pub struct Generator {
     spec: Option<PathBuf>,
+    overlays: Vec<PathBuf>,
     runtime_crate: Option<String>,
     out_dir: Option<PathBuf>,
     file_name: Option<String>,
@@ -121,6 +129,14 @@ impl Generator {
     /// The OpenAPI document, relative to the crate's directory.
     pub fn spec(mut self, path: impl Into<PathBuf>) -> Self {
         self.spec = Some(path.into());
+        self
+    }
+
+    /// An OpenAPI Overlay 1.0 document to apply to the document before it
+    /// is read, relative to the crate's directory. Overlays apply in the
+    /// order they are added.
+    pub fn overlay(mut self, path: impl Into<PathBuf>) -> Self {
+        self.overlays.push(path.into());
         self
     }
 
@@ -151,6 +167,7 @@ impl Generator {
     pub fn generate(self) -> Result<PathBuf, Error> {
         let spec = self.spec.ok_or(Error::NoSpec)?;
         let mut options = Options::new(&spec);
+        options.overlays = self.overlays;
         if let Some(runtime_crate) = self.runtime_crate {
             options.runtime_crate = runtime_crate;
         }
@@ -163,9 +180,12 @@ impl Generator {
         let file_name = self.file_name.unwrap_or_else(|| default_file_name(&spec));
         // Report inputs first, so a failed generation is retried when they change.
         println!("cargo:rerun-if-changed={}", spec.display());
+        for overlay in &options.overlays {
+            println!("cargo:rerun-if-changed={}", overlay.display());
+        }
         let output = generate(&options)?;
         for file in &output.files_read {
-            if file != &spec {
+            if file != &spec && !options.overlays.contains(file) {
                 println!("cargo:rerun-if-changed={}", file.display());
             }
         }

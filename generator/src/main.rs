@@ -44,9 +44,8 @@ enum Command {
     /// Prints the security inferred from the document: schemes, flows, URLs
     /// and scopes, and what each operation needs.
     Inspect {
-        /// The OpenAPI document (YAML or JSON).
-        #[arg(value_name = "SPEC")]
-        spec: PathBuf,
+        #[command(flatten)]
+        options: Options,
         /// Text for people, JSON for tools.
         #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
         format: InspectFormat,
@@ -113,7 +112,9 @@ fn run(command: Command) -> Result<(), generator::Error> {
             });
             generator::write_crate(&output, &name, &runtime_path, &generated)
         }
-        Command::Inspect { spec, format } => print_stdout(&generator::inspect(&spec, format)?),
+        Command::Inspect { options, format } => {
+            print_stdout(&generator::inspect(&options, format)?)
+        }
     }
 }
 

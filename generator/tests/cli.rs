@@ -177,3 +177,120 @@ fn crate_writes_a_crate_that_passes_check_and_clippy() {
         stderr(&clippy)
     );
 }
+
+/// A document without security, as many vendors publish them.
+const NO_SECURITY: &str = "openapi: 3.0.3
+info: {title: Plain, version: '1'}
+servers: [{url: 'https://api.example.com'}]
+paths:
+  /things:
+    get:
+      operationId: listThings
+      responses:
+        '200': {description: ok}
+";
+
+#[test]
+fn overlays_apply_to_generate_crate_and_inspect_in_order() {
+    let dir = scratch("overlays");
+    let spec = dir.join("plain.yaml");
+    std::fs::write(&spec, NO_SECURITY).unwrap();
+    let add_oauth = workspace().join("examples/overlays/add-oauth.yaml");
+    let token_url = dir.join("token-url.yaml");
+    std::fs::write(
+        &token_url,
+        "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n  - target: $.components.securitySchemes.oauth.flows.clientCredentials\n    update: {tokenUrl: 'https://login.example.com/token'}\n",
+    )
+    .unwrap();
+    let (spec, add_oauth, token_url) = (
+        spec.to_str().unwrap(),
+        add_oauth.to_str().unwrap(),
+        token_url.to_str().unwrap(),
+    );
+
+    let generated = generator(&["generate", spec, "--overlay", add_oauth]);
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    let code = stdout(&generated);
+    assert!(code.contains("pub mod auth {"), "{code}");
+    assert!(code.contains("pub fn client_credentials("), "{code}");
+
+    let inspected = generator(&[
+        "inspect",
+        spec,
+        "--overlay",
+        add_oauth,
+        "--overlay",
+        token_url,
+    ]);
+    assert!(inspected.status.success(), "{}", stderr(&inspected));
+    let text = stdout(&inspected);
+    assert!(
+        text.contains("token URL: https://login.example.com/token"),
+        "{text}"
+    );
+    assert!(text.contains("needs: oauth[api]"), "{text}");
+
+    let out = dir.join("plain-client");
+    let written = generator(&[
+        "crate",
+        spec,
+        "-o",
+        out.to_str().unwrap(),
+        "--overlay",
+        add_oauth,
+    ]);
+    assert!(written.status.success(), "{}", stderr(&written));
+    let lib = std::fs::read_to_string(out.join("src/lib.rs")).unwrap();
+    assert!(lib.contains("pub mod auth {"), "{lib}");
+
+    // Applied in the order given: the second overlay's target does not
+    // exist before the first one runs.
+    let reversed = generator(&[
+        "generate",
+        spec,
+        "--overlay",
+        token_url,
+        "--overlay",
+        add_oauth,
+    ]);
+    assert_eq!(reversed.status.code(), Some(2));
+    let message = stderr(&reversed);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        message.contains("token-url.yaml:4: at #/actions/0/target: action 0: target `$.components.securitySchemes.oauth.flows.clientCredentials` matches nothing in plain.yaml"),
+        "{message}"
+    );
+}
+
+#[test]
+fn split_documents_generate_from_the_command_line() {
+    let dir = scratch("split");
+    std::fs::create_dir_all(dir.join("schemas")).unwrap();
+    std::fs::write(
+        dir.join("api.yaml"),
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: 'schemas/a.json'}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("schemas/a.json"),
+        r#"{"type": "object", "properties": {"name": {"type": "string"}}}"#,
+    )
+    .unwrap();
+    let output = generator(&["generate", dir.join("api.yaml").to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("pub struct A {"),
+        "{}",
+        stdout(&output)
+    );
+
+    std::fs::remove_file(dir.join("schemas/a.json")).unwrap();
+    let missing = generator(&["generate", dir.join("api.yaml").to_str().unwrap()]);
+    assert_eq!(missing.status.code(), Some(2));
+    let message = stderr(&missing);
+    assert!(
+        message.contains("api.yaml:12: at #/paths/~1a/get/responses/200/content/application~1json/schema: `$ref: schemas/a.json` names"),
+        "{message}"
+    );
+    assert!(message.contains("(hint: "), "{message}");
+}

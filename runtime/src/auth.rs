@@ -26,6 +26,9 @@ pub enum ClientAuthMethod {
     Basic,
     /// `client_id` and `client_secret` in the form body (`client_secret_post`).
     Body,
+    /// A JWT signed with the client's private key (`private_key_jwt`,
+    /// RFC 7523); set with [`OAuth2::private_key_jwt`].
+    PrivateKeyJwt,
     /// Only `client_id` in the body: a public client without a secret.
     None,
 }
@@ -45,7 +48,14 @@ pub(crate) enum Grant {
     },
     /// The authorization code grant with PKCE.
     AuthorizationCode(Box<CodeGrant>),
+    /// The device authorization grant (RFC 8628).
+    Device {
+        device_authorization_url: String,
+    },
 }
+
+/// The grant type of the device flow's token requests.
+pub(crate) const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 /// The state of an authorization code grant: where to send the user, and
 /// once they came back, the code and the PKCE verifier to redeem it with.
@@ -112,6 +122,7 @@ impl Grant {
             Grant::Password { .. } => "password",
             Grant::Custom { grant_type } => grant_type,
             Grant::AuthorizationCode(_) => "authorization_code",
+            Grant::Device { .. } => DEVICE_CODE_GRANT,
         }
     }
 }
@@ -167,6 +178,7 @@ pub struct OAuth2 {
     pub(crate) refresh_params: Vec<(String, String)>,
     pub(crate) response_paths: Option<TokenResponsePaths>,
     pub(crate) header: CredentialHeader,
+    pub(crate) signing_key: Option<std::sync::Arc<crate::jwt::SigningKey>>,
 }
 
 impl std::fmt::Debug for OAuth2 {
@@ -222,6 +234,7 @@ impl OAuth2 {
             refresh_params: Vec::new(),
             response_paths: None,
             header: CredentialHeader::bearer(),
+            signing_key: None,
         }
     }
 
@@ -311,9 +324,58 @@ impl OAuth2 {
         Self::new(scheme, grant, token_url, client_id, None)
     }
 
+    /// The device authorization grant (RFC 8628) for `scheme`, for
+    /// devices without a browser: [`Client::start_device_authorization`]
+    /// gives the code the user enters at the verification URL, and
+    /// [`DeviceAuthorization::wait`] polls until they did. A public client
+    /// by default.
+    ///
+    /// [`Client::start_device_authorization`]: crate::Client::start_device_authorization
+    /// [`DeviceAuthorization::wait`]: crate::DeviceAuthorization::wait
+    pub fn device_authorization(
+        scheme: impl Into<Cow<'static, str>>,
+        device_authorization_url: impl Into<String>,
+        token_url: impl Into<String>,
+        client_id: impl Into<String>,
+    ) -> Self {
+        let grant = Grant::Device {
+            device_authorization_url: device_authorization_url.into(),
+        };
+        Self::new(scheme, grant, token_url, client_id, None)
+    }
+
+    /// Whether tokens come from a grant a user must take part in, whose
+    /// token covers what they authorized rather than each operation's
+    /// scopes.
+    pub(crate) fn is_interactive(&self) -> bool {
+        matches!(
+            self.grant,
+            Grant::AuthorizationCode(_) | Grant::Device { .. }
+        )
+    }
+
+    /// Authenticates the client with JWTs signed by `key` instead of a
+    /// secret (`private_key_jwt`, RFC 7523 §2.2).
+    pub fn private_key_jwt(mut self, key: crate::jwt::SigningKey) -> Self {
+        // The key replaces the secret, which is then never sent.
+        self.client_secret = None;
+        self.signing_key = Some(std::sync::Arc::new(key));
+        self.client_auth = ClientAuthMethod::PrivateKeyJwt;
+        self
+    }
+
     /// A client secret, for confidential clients.
     pub fn client_secret(mut self, secret: impl Into<SecretString>) -> Self {
         self.client_secret = Some(secret.into());
+        self
+    }
+
+    /// Overrides the authorization URL the document gives (which must be
+    /// absolute for [`authorize`](Self::authorize)).
+    pub fn authorization_url(mut self, url: impl Into<String>) -> Self {
+        if let Grant::AuthorizationCode(code) = &mut self.grant {
+            code.authorization_url = url.into();
+        }
         self
     }
 
@@ -342,7 +404,7 @@ impl OAuth2 {
         };
         let mut url = url::Url::parse(&code.authorization_url).map_err(|e| {
             crate::Error::Authorization(format!(
-                "the authorization URL `{}` is not absolute ({e}); give one with the constructor",
+                "the authorization URL `{}` is not absolute ({e}); set one with `authorization_url`",
                 code.authorization_url
             ))
         })?;
@@ -594,6 +656,24 @@ impl ApiKey {
     }
 }
 
+/// A TLS client certificate for a `mutualTLS` scheme: presented on every
+/// connection the client makes.
+#[derive(Debug, Clone)]
+pub struct ClientCertificate {
+    pub(crate) scheme: Cow<'static, str>,
+    pub(crate) pem: secrecy::SecretSlice<u8>,
+}
+
+impl ClientCertificate {
+    /// PEM holding the certificate chain and its private key.
+    pub fn new(scheme: impl Into<Cow<'static, str>>, pem: impl Into<Vec<u8>>) -> Self {
+        ClientCertificate {
+            scheme: scheme.into(),
+            pem: secrecy::SecretSlice::from(pem.into()),
+        }
+    }
+}
+
 /// Credentials for one security scheme, as given to
 /// [`ClientBuilder::auth`](crate::ClientBuilder::auth).
 #[derive(Debug, Clone)]
@@ -607,6 +687,8 @@ pub enum Credential {
     Basic(Basic),
     /// An API key.
     ApiKey(ApiKey),
+    /// A TLS client certificate.
+    ClientCertificate(ClientCertificate),
 }
 
 impl Credential {
@@ -617,6 +699,7 @@ impl Credential {
             Credential::Bearer(c) => &c.scheme,
             Credential::Basic(c) => &c.scheme,
             Credential::ApiKey(c) => &c.scheme,
+            Credential::ClientCertificate(c) => &c.scheme,
         }
     }
 }
@@ -630,7 +713,7 @@ macro_rules! credential_from {
         }
     )*};
 }
-credential_from!(Bearer, Basic, ApiKey);
+credential_from!(Bearer, Basic, ApiKey, ClientCertificate);
 
 impl From<OAuth2> for Credential {
     fn from(value: OAuth2) -> Self {

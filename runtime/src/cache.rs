@@ -70,6 +70,11 @@ impl TokenCache {
         Ok(token)
     }
 
+    /// Stores a token obtained outside `get_or_fetch` (the device flow).
+    pub(crate) async fn store(&self, key: &TokenKey, token: Token) {
+        *self.slot(key).write().await = Some(Arc::new(token));
+    }
+
     /// Marks `token` as rejected by the API, unless it was already replaced.
     /// Its refresh token stays usable.
     pub(crate) async fn reject(&self, key: &TokenKey, token: &Arc<Token>) {

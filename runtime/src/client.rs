@@ -17,6 +17,7 @@ use crate::auth::{ClientAuthMethod, Credential, CredentialHeader, Grant, OAuth2}
 use crate::cache::{TokenCache, TokenKey};
 use crate::clock::{Clock, SystemClock};
 use crate::connection::{Connection, Proxy, TlsVersion};
+use crate::device;
 use crate::discovery::{self, Discovery, Metadata};
 use crate::error::{Error, RawResponse, TokenError};
 use crate::inspect::{header_pairs, redact_query, ApiExchange, Inspector};
@@ -243,18 +244,22 @@ impl<C: GeneratedClient> ClientBuilder<C> {
                 .map_err(|e| Error::Config(format!("default header `{name}` value: {e}")))?;
             headers.append(name, value);
         }
+        let mut connection = self.connection;
+        for credential in &self.credentials {
+            if let Credential::ClientCertificate(certificate) = credential {
+                connection.identity = Some(certificate.pem.clone());
+            }
+        }
         let config_error = |e: reqwest::Error| Error::Config(format!("HTTP client: {e}"));
         let http = match self.http {
             Some(http) => http,
-            None => self
-                .connection
+            None => connection
                 .builder()?
                 .redirect(same_origin_redirects())
                 .build()
                 .map_err(config_error)?,
         };
-        let token_http = self
-            .connection
+        let token_http = connection
             .builder()?
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -274,6 +279,7 @@ impl<C: GeneratedClient> ClientBuilder<C> {
                 client_auth_memory: Mutex::default(),
                 metadata: tokio::sync::Mutex::default(),
                 inspector: self.inspector,
+                redeemed_codes: Mutex::default(),
             }),
         }))
     }
@@ -305,6 +311,8 @@ struct Inner {
     /// Authorization server metadata per discovery location.
     metadata: tokio::sync::Mutex<HashMap<Discovery, Arc<Metadata>>>,
     inspector: Option<Arc<dyn Inspector>>,
+    /// SHA-256 digests of the authorization codes already sent.
+    redeemed_codes: Mutex<std::collections::HashSet<Vec<u8>>>,
 }
 
 impl fmt::Debug for Client {
@@ -493,6 +501,8 @@ impl Client {
                     set_header(request, &basic_header, &SecretString::from(encoded))?;
                 }
                 Credential::ApiKey(key) => apply_api_key(request, key)?,
+                // Presented by the TLS connection itself (see `build`).
+                Credential::ClientCertificate(_) => {}
             }
         }
         Ok(used)
@@ -505,32 +515,7 @@ impl Client {
         oauth: &OAuth2,
         scopes: &[&str],
     ) -> Result<(TokenKey, Arc<Token>), TokenError> {
-        let token_url = match &oauth.discovery {
-            Some(discovery) => self.discover(discovery).await?.token_endpoint.clone(),
-            None => self.resolve(&oauth.token_url)?,
-        };
-        // A code grant's token covers what the user authorized, whatever the
-        // operation: one token, redeemed once.
-        let mut scopes: Vec<String> = match (&oauth.scopes, &oauth.grant) {
-            (Some(configured), _) => configured.clone(),
-            (None, Grant::AuthorizationCode(_)) => Vec::new(),
-            (None, _) => scopes.iter().map(|s| (*s).to_owned()).collect(),
-        };
-        scopes.sort();
-        scopes.dedup();
-        let grant = match &oauth.grant {
-            Grant::Password { username, .. } => format!("password:{username}"),
-            other => other.grant_type().to_owned(),
-        };
-        let mut params = oauth.extra_params.clone();
-        params.sort();
-        let key = TokenKey {
-            token_url: token_url.to_string(),
-            client_id: oauth.client_id.clone(),
-            grant,
-            params,
-            scopes,
-        };
+        let (key, token_url) = self.token_key(oauth, scopes).await?;
         let clock = self.inner.clock.clone();
         let token = self
             .inner
@@ -554,6 +539,91 @@ impl Client {
             )
             .await?;
         Ok((key, token))
+    }
+
+    /// The cache key of `oauth`'s tokens for `scopes`, and its token URL.
+    async fn token_key(
+        &self,
+        oauth: &OAuth2,
+        scopes: &[&str],
+    ) -> Result<(TokenKey, Url), TokenError> {
+        let token_url = match &oauth.discovery {
+            Some(discovery) => self.discover(discovery).await?.token_endpoint.clone(),
+            None => self.resolve(&oauth.token_url)?,
+        };
+        // An interactive grant's token covers what the user authorized,
+        // whatever the operation: one token, obtained once.
+        let mut scopes: Vec<String> = match &oauth.scopes {
+            Some(configured) => configured.clone(),
+            None if oauth.is_interactive() => Vec::new(),
+            None => scopes.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        scopes.sort();
+        scopes.dedup();
+        let grant = match &oauth.grant {
+            Grant::Password { username, .. } => format!("password:{username}"),
+            other => other.grant_type().to_owned(),
+        };
+        let mut params = oauth.extra_params.clone();
+        params.sort();
+        let key = TokenKey {
+            token_url: token_url.to_string(),
+            client_id: oauth.client_id.clone(),
+            grant,
+            params,
+            scopes,
+        };
+        Ok((key, token_url))
+    }
+
+    /// Starts the device authorization grant (RFC 8628) of the credentials
+    /// configured for `scheme`: asks the device authorization endpoint for
+    /// a code to show the user. [`DeviceAuthorization::wait`] then polls
+    /// until they entered it, and later calls use the token and refresh it.
+    pub async fn start_device_authorization(
+        &self,
+        scheme: &str,
+    ) -> Result<DeviceAuthorization<'_>, Error> {
+        let token_error = |source| Error::Token {
+            scheme: scheme.to_owned(),
+            source,
+        };
+        let oauth = match self.credential(scheme) {
+            Some(Credential::OAuth2(oauth)) if matches!(oauth.grant, Grant::Device { .. }) => oauth,
+            _ => {
+                return Err(Error::Config(format!(
+                    "no device authorization credentials for scheme `{scheme}`; configure them with `ClientBuilder::auth`"
+                )))
+            }
+        };
+        let Grant::Device {
+            device_authorization_url,
+        } = &oauth.grant
+        else {
+            unreachable!("matched above");
+        };
+        let endpoint = self
+            .resolve(device_authorization_url)
+            .map_err(token_error)?;
+        let (key, token_url) = self.token_key(oauth, &[]).await.map_err(token_error)?;
+        let mut params = vec![("client_id".to_owned(), oauth.client_id.clone())];
+        if let Some(scopes) = oauth.scopes.as_ref().filter(|s| !s.is_empty()) {
+            params.push(("scope".to_owned(), scopes.join(" ")));
+        }
+        let started = self.inner.clock.now();
+        let answer = device::request_code(&self.inner.token_http, &endpoint, oauth, &params)
+            .await
+            .map_err(token_error)?;
+        Ok(DeviceAuthorization {
+            client: self,
+            oauth,
+            scheme: scheme.to_owned(),
+            key,
+            token_url,
+            expires_at: started + answer.expires_in,
+            interval: answer.interval,
+            answer,
+        })
     }
 
     /// The authorization server's metadata, fetched once and cached.
@@ -664,9 +734,38 @@ impl Client {
                 params.push(("username".to_owned(), username.clone()));
                 params.push(("password".to_owned(), password.expose_secret().to_owned()));
             }
+            Grant::Device { .. } => {
+                return Err(TokenError::AuthorizationPending {
+                    grant: "device authorization",
+                    what: "call `Client::start_device_authorization` and wait for the user",
+                });
+            }
             Grant::AuthorizationCode(grant) => {
+                if let Some(code) = &grant.code {
+                    // A code is good once: sending it again makes servers
+                    // revoke what it gave (RFC 6749 §4.1.2).
+                    let digest = ring::digest::digest(
+                        &ring::digest::SHA256,
+                        code.expose_secret().as_bytes(),
+                    );
+                    let fresh = self
+                        .inner
+                        .redeemed_codes
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .insert(digest.as_ref().to_vec());
+                    if !fresh {
+                        return Err(TokenError::AuthorizationPending {
+                            grant: "authorization code",
+                            what: "its code was redeemed and the token expired without a usable refresh token: authorize again",
+                        });
+                    }
+                }
                 let (Some(code), Some(verifier)) = (&grant.code, &grant.verifier) else {
-                    return Err(TokenError::AuthorizationPending);
+                    return Err(TokenError::AuthorizationPending {
+                        grant: "authorization code",
+                        what: "send the user to `authorize()`'s URL and call `finish_authorization` with the code they bring back",
+                    });
                 };
                 params.push(("code".to_owned(), code.expose_secret().to_owned()));
                 params.push(("redirect_uri".to_owned(), grant.redirect_uri.clone()));
@@ -710,6 +809,7 @@ impl Client {
         let client = ClientIdentity {
             id: &oauth.client_id,
             secret: oauth.client_secret.as_ref(),
+            signing_key: oauth.signing_key.as_deref(),
         };
         let now = || self.inner.clock.now();
         let send = |style| {
@@ -726,6 +826,7 @@ impl Client {
             ClientAuthMethod::Basic => Some(ClientAuthStyle::Basic),
             ClientAuthMethod::Body => Some(ClientAuthStyle::Body),
             ClientAuthMethod::None => Some(ClientAuthStyle::None),
+            ClientAuthMethod::PrivateKeyJwt => Some(ClientAuthStyle::PrivateKeyJwt),
             ClientAuthMethod::Auto if client.secret.is_none() => Some(ClientAuthStyle::None),
             ClientAuthMethod::Auto => None,
         };
@@ -867,6 +968,104 @@ fn apply_api_key(request: &mut Request, key: &crate::auth::ApiKey) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// A device authorization in progress: show [`user_code`](Self::user_code)
+/// and [`verification_uri`](Self::verification_uri) to the user, then
+/// [`wait`](Self::wait).
+pub struct DeviceAuthorization<'c> {
+    client: &'c Client,
+    oauth: &'c OAuth2,
+    scheme: String,
+    key: TokenKey,
+    token_url: Url,
+    answer: device::DeviceCode,
+    expires_at: std::time::Instant,
+    interval: Duration,
+}
+
+impl fmt::Debug for DeviceAuthorization<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeviceAuthorization")
+            .field("scheme", &self.scheme)
+            .field("user_code", &self.answer.user_code)
+            .field("verification_uri", &self.answer.verification_uri)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DeviceAuthorization<'_> {
+    /// The code the user enters.
+    pub fn user_code(&self) -> &str {
+        &self.answer.user_code
+    }
+
+    /// Where the user enters it.
+    pub fn verification_uri(&self) -> &str {
+        &self.answer.verification_uri
+    }
+
+    /// The verification URL with the code filled in, when the server gives
+    /// one (for a QR code, say).
+    pub fn verification_uri_complete(&self) -> Option<&str> {
+        self.answer.verification_uri_complete.as_deref()
+    }
+
+    /// Polls the token endpoint until the user approved (RFC 8628 §3.5):
+    /// at the server's interval, five seconds slower after each
+    /// `slow_down`, until `authorization_pending` ends, the user denies, or
+    /// the code expires. The token is cached for later calls.
+    pub async fn wait(mut self) -> Result<(), Error> {
+        let clock = self.client.inner.clock.clone();
+        let fail = |source| Error::Token {
+            scheme: self.scheme.clone(),
+            source,
+        };
+        loop {
+            clock.sleep(self.interval).await;
+            if clock.now() >= self.expires_at {
+                return Err(fail(TokenError::DeviceAuthorization(
+                    "the device code expired before the user approved".to_owned(),
+                )));
+            }
+            let request = TokenRequest {
+                url: &self.token_url,
+                params: vec![
+                    (
+                        "grant_type".to_owned(),
+                        crate::auth::DEVICE_CODE_GRANT.to_owned(),
+                    ),
+                    (
+                        "device_code".to_owned(),
+                        self.answer.device_code.expose_secret().to_owned(),
+                    ),
+                ],
+                headers: Vec::new(),
+                paths: self.oauth.response_paths.as_ref(),
+            };
+            match self.client.exchange(self.oauth, &request, false).await {
+                Ok(token) => {
+                    self.client.inner.tokens.store(&self.key, token).await;
+                    return Ok(());
+                }
+                Err(TokenError::OAuth2(e)) if e.error == "authorization_pending" => {}
+                Err(TokenError::OAuth2(e)) if e.error == "slow_down" => {
+                    self.interval += Duration::from_secs(5);
+                }
+                Err(TokenError::OAuth2(e)) if e.error == "access_denied" => {
+                    return Err(fail(TokenError::DeviceAuthorization(
+                        "the user denied the authorization".to_owned(),
+                    )));
+                }
+                Err(TokenError::OAuth2(e)) if e.error == "expired_token" => {
+                    return Err(fail(TokenError::DeviceAuthorization(
+                        "the device code expired before the user approved".to_owned(),
+                    )));
+                }
+                Err(other) => return Err(fail(other)),
+            }
+        }
+    }
 }
 
 /// The value of an environment variable, for `*_from_env` constructors.

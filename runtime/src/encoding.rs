@@ -34,6 +34,33 @@ pub(crate) fn base64url(input: &[u8]) -> String {
     encode(input, URL_SAFE, false)
 }
 
+/// Decodes standard base64, ignoring whitespace and padding; `None` on
+/// any other character.
+pub(crate) fn decode_base64(input: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(input.len() * 3 / 4);
+    let mut buffer = 0u32;
+    let mut bits = 0;
+    for c in input.bytes() {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' | b'\r' | b'\n' | b' ' | b'\t' => continue,
+            _ => return None,
+        };
+        buffer = (buffer << 6) | u32::from(value);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+            buffer &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,5 +79,13 @@ mod tests {
             assert_eq!(base64(input.as_bytes()), output);
         }
         assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
+        for input in ["", "f", "fo", "foo", "foob", "fooba", "foobar"] {
+            assert_eq!(
+                decode_base64(&base64(input.as_bytes())).unwrap(),
+                input.as_bytes()
+            );
+        }
+        assert_eq!(decode_base64("Zm9v\nYmFy").unwrap(), b"foobar");
+        assert!(decode_base64("Zm9v!").is_none());
     }
 }

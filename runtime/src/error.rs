@@ -134,10 +134,21 @@ pub enum TokenError {
         /// What each location answered.
         reason: String,
     },
-    /// An authorization code credential was used before
-    /// `finish_authorization` gave it a code.
-    #[error("the authorization code grant has no code yet: send the user to `authorize()`'s URL and call `finish_authorization` first")]
-    AuthorizationPending,
+    /// A grant that needs a user has not been through its interactive
+    /// step, or its token expired without a usable refresh token.
+    #[error("the {grant} grant needs a user: {what}")]
+    AuthorizationPending {
+        /// The grant.
+        grant: &'static str,
+        /// What to do.
+        what: &'static str,
+    },
+    /// The user denied a device authorization, or its code expired.
+    #[error("device authorization failed: {0}")]
+    DeviceAuthorization(String),
+    /// A client assertion (`private_key_jwt`) could not be made.
+    #[error("client assertion: {0}")]
+    Assertion(String),
     /// The token URL would send secrets over plain HTTP to another host.
     #[error("refusing to send credentials over plain HTTP to {url}; use https, or allow it with `ClientBuilder::allow_insecure_http`")]
     InsecureUrl {

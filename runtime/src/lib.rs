@@ -37,28 +37,34 @@ mod cache;
 mod client;
 pub mod clock;
 mod connection;
+mod device;
 pub mod discovery;
 mod encoding;
 mod error;
 pub mod inspect;
+mod jwt;
 mod oauth2;
 mod params;
 pub mod security;
+mod serde_helpers;
 
-pub use client::{Client, ClientBuilder, GeneratedClient};
+pub use chrono;
+pub use client::{Client, ClientBuilder, DeviceAuthorization, GeneratedClient};
 pub use connection::TlsVersion;
 pub use error::{Error, OAuth2ErrorResponse, RawResponse, TokenError};
+pub use jwt::SigningKey;
 pub use reqwest;
 pub use secrecy::{ExposeSecret, SecretString};
 pub use tokio;
+pub use uuid;
 
 /// What generated code needs, at one path. Not public API: it changes with
 /// the generator, which always pairs with the matching runtime.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::auth::{
-        ApiKey, Basic, Bearer, ClientAuthMethod, Credential, CredentialHeader, OAuth2,
-        TokenResponsePaths,
+        ApiKey, Basic, Bearer, ClientAuthMethod, ClientCertificate, Credential, CredentialHeader,
+        OAuth2, TokenResponsePaths,
     };
     pub use crate::client::env_var;
     pub use crate::client::{decode_json, Client, ClientBuilder, GeneratedClient};
@@ -66,8 +72,15 @@ pub mod __private {
     pub use crate::error::Error;
     pub use crate::params::{header_param, path_param, query_param};
     pub use crate::security::{ApiKeyLocation, Operation, SchemeUse};
+    pub use crate::serde_helpers::{
+        deserialize_integer_enum, deserialize_string_enum, deserialize_tagged,
+        serialize_integer_enum, serialize_string_enum, IntegerEnum, StringEnum,
+    };
+    pub use crate::{__integer_enum as integer_enum, __string_enum as string_enum};
+    pub use chrono;
     pub use reqwest::{Method, RequestBuilder, Response};
     pub use secrecy::SecretString;
     pub use serde;
     pub use serde_json;
+    pub use uuid;
 }

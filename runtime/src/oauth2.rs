@@ -64,12 +64,14 @@ pub(crate) enum ClientAuthStyle {
     Basic,
     Body,
     None,
+    PrivateKeyJwt,
 }
 
 /// The client's identity at the token endpoint.
 pub(crate) struct ClientIdentity<'a> {
     pub(crate) id: &'a str,
     pub(crate) secret: Option<&'a SecretString>,
+    pub(crate) signing_key: Option<&'a crate::jwt::SigningKey>,
 }
 
 /// One token request, before client authentication is added.
@@ -130,6 +132,7 @@ pub(crate) async fn request_token(
         grant_type,
         client_auth = ?style,
     );
+    let assertion: String;
     let mut form: Vec<(&str, &str)> = request
         .params
         .iter()
@@ -157,6 +160,19 @@ pub(crate) async fn request_token(
             }
         }
         ClientAuthStyle::None => form.push(("client_id", client.id)),
+        ClientAuthStyle::PrivateKeyJwt => {
+            let Some(key) = client.signing_key else {
+                return Err(TokenError::Assertion(
+                    "private_key_jwt needs a signing key".to_owned(),
+                ));
+            };
+            assertion = key
+                .assertion(client.id, request.url.as_str())
+                .map_err(|e| TokenError::Assertion(e.to_string()))?;
+            form.push(("client_id", client.id));
+            form.push(("client_assertion_type", crate::jwt::ASSERTION_TYPE));
+            form.push(("client_assertion", &assertion));
+        }
     }
     let body = encode_form(&form);
     let mut exchange = inspector.map(|_| {
@@ -174,6 +190,7 @@ pub(crate) async fn request_token(
                 ClientAuthStyle::Basic => "basic",
                 ClientAuthStyle::Body => "body",
                 ClientAuthStyle::None => "none",
+                ClientAuthStyle::PrivateKeyJwt => "private_key_jwt",
             },
             request_headers: headers,
             request_form: redact_form(&form),

@@ -20,6 +20,37 @@ pub mod recursive {
     include!(concat!(env!("OUT_DIR"), "/recursive.rs"));
 }
 
+/// The client of `fixtures/enums.yaml`: enums with a fallback variant.
+pub mod enums {
+    include!(concat!(env!("OUT_DIR"), "/enums.rs"));
+}
+
+/// The client of `fixtures/all_of.yaml`: `allOf` merged into structs.
+pub mod all_of {
+    include!(concat!(env!("OUT_DIR"), "/all_of.rs"));
+}
+
+/// The client of `fixtures/one_of.yaml`: tagged and untagged unions.
+pub mod one_of {
+    include!(concat!(env!("OUT_DIR"), "/one_of.rs"));
+}
+
+/// The client of `fixtures/maps.yaml`: maps and free-form objects.
+pub mod maps {
+    include!(concat!(env!("OUT_DIR"), "/maps.rs"));
+}
+
+/// The client of `fixtures/formats.yaml`: formats and the types they choose.
+pub mod formats {
+    include!(concat!(env!("OUT_DIR"), "/formats.rs"));
+}
+
+/// The client of `fixtures/hostile.yaml`: names that are keywords, emoji,
+/// empty, or collide; compiling it proves each became a valid identifier.
+pub mod hostile {
+    include!(concat!(env!("OUT_DIR"), "/hostile.rs"));
+}
+
 /// The client of `fixtures/authlib-api.yaml`, the API of the Authlib test
 /// server under `servers/authlib/`.
 pub mod authlib_api {

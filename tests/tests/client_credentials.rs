@@ -7,7 +7,7 @@ use std::time::Duration;
 use base64::Engine;
 use integration_tests::client_credentials::{auth, types, Client};
 use runtime::auth::ClientAuthMethod;
-use runtime::clock::ManualClock;
+use runtime::clock::{Clock, ManualClock};
 use runtime::Error;
 use serde_json::json;
 use wiremock::matchers::{body_string_contains, header, header_exists, method, path};
@@ -880,7 +880,7 @@ async fn an_unfinished_authorization_fails_before_any_request() {
         matches!(
             &error,
             Error::Token {
-                source: runtime::TokenError::AuthorizationPending,
+                source: runtime::TokenError::AuthorizationPending { .. },
                 ..
             }
         ),
@@ -1143,4 +1143,182 @@ async fn redirects_to_another_origin_are_not_followed_with_credentials() {
     assert!(elsewhere.received_requests().await.unwrap().is_empty());
     // Within the origin, redirects are followed.
     assert_eq!(client.get_pet(2).send().await.unwrap().id, 3);
+}
+
+#[tokio::test]
+async fn the_device_flow_polls_as_rfc_8628_says_then_calls_use_the_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/device/code"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "device_code": "dc-1",
+            "user_code": "WDJB-MJHT",
+            "verification_uri": "https://example.com/device",
+            "verification_uri_complete": "https://example.com/device?user_code=WDJB-MJHT",
+            "expires_in": 600,
+            "interval": 5,
+        })))
+        .mount(&server)
+        .await;
+    let pending = |error: &str| ResponseTemplate::new(400).set_body_json(json!({ "error": error }));
+    for (priority, error) in [(1, "authorization_pending"), (2, "slow_down")] {
+        Mock::given(method("POST"))
+            .and(path("/oauth/token"))
+            .respond_with(pending(error))
+            .up_to_n_times(1)
+            .with_priority(priority)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_response("device-tok", 3600))
+        .with_priority(3)
+        .mount(&server)
+        .await;
+    mount_api(&server, "device-tok").await;
+    let clock = Arc::new(ManualClock::new());
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .auth(
+            runtime::auth::OAuth2::device_authorization(
+                auth::Oauth::NAME,
+                "/device/code",
+                "/oauth/token",
+                "tv-app",
+            )
+            .scopes(["read"]),
+        )
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+
+    // Before the user took part, calls fail before sending anything.
+    assert!(client.list_pets().send().await.is_err());
+    let start = clock.now();
+    let authorization = client
+        .runtime()
+        .start_device_authorization("oauth")
+        .await
+        .unwrap();
+    assert_eq!(authorization.user_code(), "WDJB-MJHT");
+    assert_eq!(
+        authorization.verification_uri(),
+        "https://example.com/device"
+    );
+    authorization.wait().await.unwrap();
+    // 5 s, 5 s, then 10 s after slow_down.
+    assert_eq!(clock.now() - start, Duration::from_secs(20));
+
+    let device = &requests_to(&server, "/device/code").await[0];
+    assert_eq!(form_value(device, "client_id").as_deref(), Some("tv-app"));
+    assert_eq!(form_value(device, "scope").as_deref(), Some("read"));
+    let polls = requests_to(&server, "/oauth/token").await;
+    assert_eq!(polls.len(), 3);
+    for poll in &polls {
+        assert_eq!(
+            form_value(poll, "grant_type").as_deref(),
+            Some("urn:ietf:params:oauth:grant-type:device_code")
+        );
+        assert_eq!(form_value(poll, "device_code").as_deref(), Some("dc-1"));
+    }
+    assert_eq!(client.list_pets().send().await.unwrap(), expected_pets());
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), 3);
+}
+
+#[tokio::test]
+async fn a_denied_device_authorization_is_reported() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/device/code"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "device_code": "dc-2", "user_code": "U", "verification_uri": "https://e/d",
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({ "error": "access_denied" })))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .auth(runtime::auth::OAuth2::device_authorization(
+            "oauth",
+            "/device/code",
+            "/oauth/token",
+            "tv-app",
+        ))
+        .clock(Arc::new(ManualClock::new()))
+        .build()
+        .unwrap();
+    let error = client
+        .runtime()
+        .start_device_authorization("oauth")
+        .await
+        .unwrap()
+        .wait()
+        .await
+        .unwrap_err();
+    let mut text = error.to_string();
+    if let Some(source) = std::error::Error::source(&error) {
+        text.push_str(&format!(": {source}"));
+    }
+    assert!(text.contains("denied"), "{text}");
+}
+
+#[tokio::test]
+async fn private_key_jwt_sends_a_signed_assertion_instead_of_a_secret() {
+    use ring::signature::{self, EcdsaKeyPair};
+    let rng = ring::rand::SystemRandom::new();
+    let der =
+        EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        base64::engine::general_purpose::STANDARD.encode(der.as_ref())
+    );
+    let key = runtime::SigningKey::from_pkcs8_pem(&pem).unwrap();
+    let public_key = key.public_key();
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_response("jwt-tok", 3600))
+        .mount(&server)
+        .await;
+    mount_api(&server, "jwt-tok").await;
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .auth(auth::Oauth::client_credentials("jwt-client", "unused").private_key_jwt(key))
+        .build()
+        .unwrap();
+    client.list_pets().send().await.unwrap();
+
+    let token = &requests_to(&server, "/oauth/token").await[0];
+    assert!(token.headers.get("authorization").is_none());
+    assert_eq!(form_value(token, "client_secret"), None);
+    assert_eq!(
+        form_value(token, "client_id").as_deref(),
+        Some("jwt-client")
+    );
+    assert_eq!(
+        form_value(token, "client_assertion_type").as_deref(),
+        Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+    );
+    let assertion = form_value(token, "client_assertion").unwrap();
+    let parts: Vec<&str> = assertion.split('.').collect();
+    let decode = |part: &str| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(part)
+            .unwrap()
+    };
+    let claims: serde_json::Value = serde_json::from_slice(&decode(parts[1])).unwrap();
+    assert_eq!(claims["iss"], "jwt-client");
+    assert_eq!(claims["aud"], format!("{}/oauth/token", server.uri()));
+    signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, public_key)
+        .verify(
+            format!("{}.{}", parts[0], parts[1]).as_bytes(),
+            &decode(parts[2]),
+        )
+        .expect("the assertion is signed with the client's key");
 }

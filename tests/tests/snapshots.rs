@@ -22,7 +22,7 @@ fn example_security() {
     let spec = workspace_root().join("examples/petstore/openapi/petstore.yaml");
     insta::assert_snapshot!(
         "petstore_inspect",
-        generator::inspect(&spec, InspectFormat::Text).unwrap()
+        generator::inspect(&Options::new(&spec), InspectFormat::Text).unwrap()
     );
 }
 
@@ -33,6 +33,6 @@ fn corpus_local_petstore() {
     insta::assert_snapshot!("local_petstore", generated(&spec));
     insta::assert_snapshot!(
         "local_petstore_inspect",
-        generator::inspect(&spec, InspectFormat::Json).unwrap()
+        generator::inspect(&Options::new(&spec), InspectFormat::Json).unwrap()
     );
 }

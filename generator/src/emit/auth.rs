@@ -96,8 +96,8 @@ fn constructor(c: &Constructor, scheme: &Scheme, ctx: &Context) -> TokenStream {
 
 fn describe(kind: &SchemeKind) -> String {
     match kind {
-        SchemeKind::OAuth2 { flows } if flows.is_empty() => "OAuth2 without flows".to_owned(),
-        SchemeKind::OAuth2 { flows } => {
+        SchemeKind::OAuth2 { flows, .. } if flows.is_empty() => "OAuth2 without flows".to_owned(),
+        SchemeKind::OAuth2 { flows, .. } => {
             let grants: Vec<&str> = flows.iter().map(|f| f.kind.grant()).collect();
             format!("OAuth2 ({})", grants.join(", "))
         }
@@ -107,6 +107,7 @@ fn describe(kind: &SchemeKind) -> String {
             None => format!("HTTP `{scheme}`"),
         },
         SchemeKind::HttpBasic => "HTTP Basic".to_owned(),
+        SchemeKind::MutualTls => "mutual TLS (a client certificate)".to_owned(),
         SchemeKind::ApiKey { location, name } => {
             let place = match location {
                 ApiKeyPlace::Header => "header",
@@ -202,12 +203,24 @@ fn constructors(scheme: &Scheme, ctx: &Context) -> Vec<Constructor> {
     let extensions = &scheme.extensions;
     let mut out = Vec::new();
     match &scheme.kind {
-        SchemeKind::OAuth2 { flows } => {
+        SchemeKind::OAuth2 {
+            flows,
+            metadata_url,
+        } => {
             let settings = token_settings(extensions, ctx);
             for flow in flows {
-                let (url_argument, url, url_doc) = match &flow.token_url {
-                    Some(url) => (None, quote!(#url), format!("Tokens come from `{url}`.")),
-                    None => (
+                let mut discovery = TokenStream::new();
+                let (url_argument, url, url_doc) = match (&flow.token_url, metadata_url) {
+                    (Some(url), _) => (None, quote!(#url), format!("Tokens come from `{url}`.")),
+                    (None, Some(metadata)) => {
+                        discovery = quote!(.discovery(#private::Discovery::Document(::std::string::String::from(#metadata))));
+                        (
+                            None,
+                            quote!(""),
+                            format!("The token endpoint is found at run time in the metadata at `{metadata}`."),
+                        )
+                    }
+                    (None, None) => (
                         Some(("token_url", string.clone())),
                         quote!(token_url),
                         "The document gives no token URL for this flow: pass it as `token_url`."
@@ -246,16 +259,13 @@ fn constructors(scheme: &Scheme, ctx: &Context) -> Vec<Constructor> {
                         quote!(#private::OAuth2::password(Self::NAME, #url, client_id, client_secret, username, password)),
                     ),
                     FlowKind::AuthorizationCode => {
-                        let Some(authorization_url) = flow
+                        // Resolved against the default server; when that is
+                        // relative too, `authorization_url` must set it.
+                        let authorization_url = flow
                             .resolved
                             .authorization_url
-                            .as_ref()
-                            .filter(|url| url.contains("://"))
-                        else {
-                            // Without an absolute authorization URL the
-                            // grant cannot start; `access_token` remains.
-                            continue;
-                        };
+                            .as_deref()
+                            .unwrap_or_default();
                         let all: Vec<&str> = flow.scopes.iter().map(|(s, _)| s.as_str()).collect();
                         (
                             "authorization_code",
@@ -263,6 +273,22 @@ fn constructors(scheme: &Scheme, ctx: &Context) -> Vec<Constructor> {
                             vec![("client_id", string.clone()), ("redirect_uri", string.clone())],
                             quote! {
                                 #private::OAuth2::authorization_code(Self::NAME, #authorization_url, #url, client_id, redirect_uri)
+                                    .scopes([#(#all),*])
+                            },
+                        )
+                    }
+                    FlowKind::DeviceAuthorization => {
+                        let device_url = flow
+                            .device_authorization_url
+                            .as_deref()
+                            .unwrap_or_default();
+                        let all: Vec<&str> = flow.scopes.iter().map(|(s, _)| s.as_str()).collect();
+                        (
+                            "device_authorization",
+                            "The device authorization grant (RFC 8628): `Client::start_device_authorization(NAME)` gives the code the user enters, `wait()` polls until they did. Asks for every scope the flow declares unless `scopes` says otherwise.",
+                            vec![("client_id", string.clone())],
+                            quote! {
+                                #private::OAuth2::device_authorization(Self::NAME, #device_url, #url, client_id)
                                     .scopes([#(#all),*])
                             },
                         )
@@ -284,7 +310,7 @@ fn constructors(scheme: &Scheme, ctx: &Context) -> Vec<Constructor> {
                     doc: format!("{grant} {url_doc}{refresh_doc}\n\n{scopes}"),
                     arguments,
                     returns: quote!(#private::OAuth2),
-                    body: quote!(#call #refresh #settings),
+                    body: quote!(#call #discovery #refresh #settings),
                 });
             }
             out.push(access_token(scheme, ctx));
@@ -329,6 +355,13 @@ fn constructors(scheme: &Scheme, ctx: &Context) -> Vec<Constructor> {
                 body: quote!(#private::Bearer::with_auth_scheme(Self::NAME, #header_scheme, token) #header),
             });
         }
+        SchemeKind::MutualTls => out.push(Constructor {
+            name: "certificate",
+            doc: "A TLS client certificate: PEM holding the certificate chain and its private key, presented on every connection.".to_owned(),
+            arguments: vec![("certificate", quote!(impl ::std::convert::Into<::std::vec::Vec<u8>>))],
+            returns: quote!(#private::ClientCertificate),
+            body: quote!(#private::ClientCertificate::new(Self::NAME, certificate)),
+        }),
         SchemeKind::HttpBasic => out.push(Constructor {
             name: "credentials",
             doc: "A user name and password, sent as `Authorization: Basic`.".to_owned(),
@@ -367,7 +400,7 @@ fn constructors(scheme: &Scheme, ctx: &Context) -> Vec<Constructor> {
 fn access_token(scheme: &Scheme, ctx: &Context) -> Constructor {
     let private = &ctx.private;
     let interactive = match &scheme.kind {
-        SchemeKind::OAuth2 { flows } => flows
+        SchemeKind::OAuth2 { flows, .. } => flows
             .iter()
             .filter(|f| matches!(f.kind, FlowKind::AuthorizationCode | FlowKind::Implicit))
             .map(|f| f.kind.grant())

@@ -110,11 +110,29 @@ fn doc_lines(text: &str) -> Vec<String> {
 pub(crate) fn rust_type(ty: &TypeRef, named: &TokenStream, ctx: &Context) -> TokenStream {
     match ty {
         TypeRef::Bool => quote!(bool),
+        TypeRef::I8 => quote!(i8),
+        TypeRef::I16 => quote!(i16),
         TypeRef::I32 => quote!(i32),
         TypeRef::I64 => quote!(i64),
+        TypeRef::U8 => quote!(u8),
+        TypeRef::U16 => quote!(u16),
+        TypeRef::U32 => quote!(u32),
+        TypeRef::U64 => quote!(u64),
         TypeRef::F32 => quote!(f32),
         TypeRef::F64 => quote!(f64),
         TypeRef::String => quote!(::std::string::String),
+        TypeRef::DateTime => {
+            let private = &ctx.private;
+            quote!(#private::chrono::DateTime<#private::chrono::FixedOffset>)
+        }
+        TypeRef::Date => {
+            let private = &ctx.private;
+            quote!(#private::chrono::NaiveDate)
+        }
+        TypeRef::Uuid => {
+            let private = &ctx.private;
+            quote!(#private::uuid::Uuid)
+        }
         TypeRef::Json => {
             let private = &ctx.private;
             quote!(#private::serde_json::Value)

@@ -1,10 +1,12 @@
-//! The `types` module: structs, enums and aliases for the document's schemas.
+//! The `types` module: structs, enums, unions and aliases for the
+//! document's schemas. Enums and tagged unions read and write themselves
+//! through helpers in the runtime, so each carries only its table of values.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{doc, ident, rust_type, Context};
-use crate::model::{names, Api, TypeDef, TypeKind};
+use crate::model::{names, Api, Field, Tagging, TypeDef, TypeKind, UnionVariant, Variant};
 
 pub(crate) fn types_module(api: &Api, ctx: &Context) -> TokenStream {
     let defs = api.types.iter().map(|def| type_def(def, ctx));
@@ -19,64 +21,226 @@ pub(crate) fn types_module(api: &Api, ctx: &Context) -> TokenStream {
 fn type_def(def: &TypeDef, ctx: &Context) -> TokenStream {
     let name = ident(&def.name);
     let docs = doc(def.doc.as_deref());
-    let private = &ctx.private;
-    let serde_crate = &ctx.serde_crate;
-    let serde = quote! {
-        #private::serde::Serialize, #private::serde::Deserialize
-    };
     match &def.kind {
-        TypeKind::Struct { fields } => {
-            let fields = fields.iter().map(|field| {
-                let name = ident(&field.name);
-                let ty = rust_type(&field.ty, &TokenStream::new(), ctx);
-                let docs = doc(field.doc.as_deref());
-                let rename = (names::unraw(&field.name) != field.wire).then(|| {
-                    let wire = &field.wire;
-                    quote!(#[serde(rename = #wire)])
-                });
-                let optional = field.optional.then(|| {
-                    quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
-                });
-                quote! {
-                    #docs
-                    #rename
-                    #optional
-                    pub #name: #ty,
-                }
-            });
-            quote! {
-                #docs
-                #[derive(Debug, Clone, PartialEq, #serde)]
-                #[serde(crate = #serde_crate)]
-                pub struct #name {
-                    #(#fields)*
-                }
-            }
+        TypeKind::Struct { fields } => struct_def(&name, &docs, fields, ctx),
+        TypeKind::Enum { variants, fallback } => string_enum(&name, &docs, variants, fallback, ctx),
+        TypeKind::IntegerEnum { variants, fallback } => {
+            integer_enum(&name, &docs, variants, fallback, ctx)
         }
-        TypeKind::Enum { variants } => {
-            let variants = variants.iter().map(|variant| {
-                let name = ident(&variant.name);
-                let wire = &variant.wire;
-                let rename = (variant.name != *wire).then(|| quote!(#[serde(rename = #wire)]));
-                quote! {
-                    #rename
-                    #name,
-                }
-            });
-            quote! {
-                #docs
-                #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, #serde)]
-                #[serde(crate = #serde_crate)]
-                pub enum #name {
-                    #(#variants)*
-                }
-            }
-        }
+        TypeKind::Union { variants, tagging } => union(&name, &docs, variants, tagging, ctx),
         TypeKind::Alias(target) => {
             let target = rust_type(target, &TokenStream::new(), ctx);
             quote! {
                 #docs
                 pub type #name = #target;
+            }
+        }
+    }
+}
+
+fn serde_derives(ctx: &Context) -> TokenStream {
+    let private = &ctx.private;
+    quote!(#private::serde::Serialize, #private::serde::Deserialize)
+}
+
+fn struct_def(
+    name: &syn::Ident,
+    docs: &TokenStream,
+    fields: &[Field],
+    ctx: &Context,
+) -> TokenStream {
+    let serde = serde_derives(ctx);
+    let serde_crate = &ctx.serde_crate;
+    let fields = fields.iter().map(|field| {
+        let name = ident(&field.name);
+        let ty = rust_type(&field.ty, &TokenStream::new(), ctx);
+        let docs = doc(field.doc.as_deref());
+        let attrs = if field.flatten {
+            quote!(#[serde(flatten)])
+        } else {
+            let rename = (names::unraw(&field.name) != field.wire).then(|| {
+                let wire = &field.wire;
+                quote!(#[serde(rename = #wire)])
+            });
+            let optional = field.optional.then(|| {
+                quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
+            });
+            quote!(#rename #optional)
+        };
+        quote! {
+            #docs
+            #attrs
+            pub #name: #ty,
+        }
+    });
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, #serde)]
+        #[serde(crate = #serde_crate)]
+        pub struct #name {
+            #(#fields)*
+        }
+    }
+}
+
+/// An enum of strings: its variants, the table between variants and values,
+/// and serde and `Display` from the runtime.
+fn string_enum(
+    name: &syn::Ident,
+    docs: &TokenStream,
+    variants: &[Variant<String>],
+    fallback: &str,
+    ctx: &Context,
+) -> TokenStream {
+    let private = &ctx.private;
+    let fallback = ident(fallback);
+    let names: Vec<_> = variants.iter().map(|v| ident(&v.name)).collect();
+    let wires: Vec<_> = variants.iter().map(|v| &v.wire).collect();
+    let variant_docs = variants.iter().map(|v| doc(Some(&format!("`{}`", v.wire))));
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#variant_docs #names,)*
+            /// A value the document does not list.
+            #fallback(::std::string::String),
+        }
+
+        impl #private::StringEnum for #name {
+            fn from_wire(value: &str) -> Self {
+                match value {
+                    #(#wires => Self::#names,)*
+                    other => Self::#fallback(::std::string::String::from(other)),
+                }
+            }
+
+            fn as_wire(&self) -> &str {
+                match self {
+                    #(Self::#names => #wires,)*
+                    Self::#fallback(other) => other,
+                }
+            }
+        }
+
+        #private::string_enum!(#name);
+    }
+}
+
+/// An integer literal, negative ones as a minus sign and a literal.
+fn integer(value: i64) -> TokenStream {
+    let magnitude = Literal::u64_unsuffixed(value.unsigned_abs());
+    if value < 0 {
+        quote!(-#magnitude)
+    } else {
+        quote!(#magnitude)
+    }
+}
+
+fn integer_enum(
+    name: &syn::Ident,
+    docs: &TokenStream,
+    variants: &[Variant<i64>],
+    fallback: &str,
+    ctx: &Context,
+) -> TokenStream {
+    let private = &ctx.private;
+    let fallback = ident(fallback);
+    let names: Vec<_> = variants.iter().map(|v| ident(&v.name)).collect();
+    let wires: Vec<_> = variants.iter().map(|v| integer(v.wire)).collect();
+    let variant_docs = variants.iter().map(|v| doc(Some(&format!("`{}`", v.wire))));
+    quote! {
+        #docs
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#variant_docs #names,)*
+            /// A value the document does not list.
+            #fallback(i64),
+        }
+
+        impl #private::IntegerEnum for #name {
+            fn from_wire(value: i64) -> Self {
+                match value {
+                    #(#wires => Self::#names,)*
+                    other => Self::#fallback(other),
+                }
+            }
+
+            fn as_wire(&self) -> i64 {
+                match self {
+                    #(Self::#names => #wires,)*
+                    Self::#fallback(other) => *other,
+                }
+            }
+        }
+
+        #private::integer_enum!(#name);
+    }
+}
+
+/// `oneOf`/`anyOf`: an enum serialised as the variant it holds. Untagged
+/// unions deserialise as the first variant that accepts the value; tagged
+/// ones by the discriminator property, through the runtime.
+fn union(
+    name: &syn::Ident,
+    docs: &TokenStream,
+    variants: &[UnionVariant],
+    tagging: &Tagging,
+    ctx: &Context,
+) -> TokenStream {
+    let private = &ctx.private;
+    let serde_crate = &ctx.serde_crate;
+    let arms = variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let ty = rust_type(&v.ty, &TokenStream::new(), ctx);
+        quote!(#variant(#ty),)
+    });
+    match tagging {
+        Tagging::Untagged => {
+            let serde = serde_derives(ctx);
+            quote! {
+                #docs
+                #[derive(Debug, Clone, PartialEq, #serde)]
+                #[serde(crate = #serde_crate, untagged)]
+                #[allow(clippy::large_enum_variant)]
+                pub enum #name {
+                    #(#arms)*
+                }
+            }
+        }
+        Tagging::Tagged { property, fallback } => {
+            let fallback = ident(fallback);
+            let fallback_doc = doc(Some(&format!(
+                "A value whose `{property}` the document does not list."
+            )));
+            let choices = variants.iter().map(|v| {
+                let variant = ident(&v.name);
+                let tags = &v.tags;
+                quote! {
+                    #(#tags)|* => #private::serde_json::from_value(value).map(Self::#variant),
+                }
+            });
+            quote! {
+                #docs
+                #[derive(Debug, Clone, PartialEq, #private::serde::Serialize)]
+                #[serde(crate = #serde_crate, untagged)]
+                #[allow(clippy::large_enum_variant)]
+                pub enum #name {
+                    #(#arms)*
+                    #fallback_doc
+                    #fallback(#private::serde_json::Value),
+                }
+
+                impl<'de> #private::serde::Deserialize<'de> for #name {
+                    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+                    where
+                        D: #private::serde::Deserializer<'de>,
+                    {
+                        #private::deserialize_tagged(deserializer, #property, |tag, value| match tag {
+                            #(#choices)*
+                            _ => ::std::result::Result::Ok(Self::#fallback(value)),
+                        })
+                    }
+                }
             }
         }
     }

@@ -1,9 +1,14 @@
 //! Reading a document: YAML or JSON into one normalised
-//! [`openapiv3::OpenAPI`]. Swagger 2.0 is converted and OpenAPI 3.1 and 3.2
-//! are normalised to the 3.0 model on the JSON value before it is
-//! deserialised; nothing after this step knows which version the file was.
+//! [`openapiv3::OpenAPI`]. Overlays are applied to the document as written,
+//! references to other files bundled into it, then Swagger 2.0 is converted
+//! and OpenAPI 3.1 and 3.2 are normalised to the 3.0 model on the JSON value
+//! before it is deserialised; nothing after this step knows which version
+//! the file was, or that it was split.
 
+mod bundle;
+mod jsonpath;
 mod openapi31;
+mod overlay;
 mod refs;
 mod repair;
 mod swagger2;
@@ -102,8 +107,9 @@ enum Version {
     OpenApi31,
 }
 
-/// Reads and parses the document at `path`.
-pub(crate) fn load(path: &Path) -> Result<Document, Error> {
+/// Reads and parses the document at `path`, with the `overlays` applied in
+/// order.
+pub(crate) fn load(path: &Path, overlays: &[PathBuf]) -> Result<Document, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.to_owned(),
         source,
@@ -119,7 +125,18 @@ pub(crate) fn load(path: &Path) -> Result<Document, Error> {
         pointer: pointer.to_owned(),
         line: syntax::line_of(&text, pointer),
     };
+    let mut files_read = vec![path.to_owned()];
+    for overlay in overlays {
+        files_read.push(overlay.clone());
+        overlay::apply(&mut value, overlay, path)?;
+    }
     let version = check_version(&value, &at)?;
+    files_read.extend(bundle::bundle(
+        &mut value,
+        path,
+        &text,
+        version == Version::Swagger2,
+    )?);
     let mut notes = Notes::default();
     let mut extra_schemes = Vec::new();
     match version {
@@ -167,7 +184,7 @@ pub(crate) fn load(path: &Path) -> Result<Document, Error> {
     Ok(Document {
         file: path.to_owned(),
         api,
-        files_read: vec![path.to_owned()],
+        files_read,
         warnings,
         extra_schemes,
         from_swagger2: version == Version::Swagger2,
@@ -296,7 +313,7 @@ fn load_text(name: &str, text: &str) -> Result<Document, Error> {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
-    load(&path)
+    load(&path, &[])
 }
 
 /// Loads `text` and returns the normalised document as JSON, for assertions
@@ -394,6 +411,46 @@ mod tests {
             let err = load_text(name, &format!("{version}\n{body}")).unwrap_err();
             assert!(err.to_string().contains(shown), "{err}");
         }
+    }
+
+    fn overlay_file(name: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("generator-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn overlays_apply_in_order_before_conversion() {
+        let spec = overlay_file(
+            "overlaid-2.0.yaml",
+            "swagger: '2.0'\ninfo: {title: t, version: '1'}\nhost: api.example.com\npaths: {}\n",
+        );
+        // Targets name the 2.0 layout: the overlay sees the file as written.
+        let first = overlay_file(
+            "first.yaml",
+            "overlay: 1.0.0\ninfo: {title: add, version: '1'}\nactions:\n  - target: $\n    update:\n      securityDefinitions:\n        oauth: {type: oauth2, flow: application, tokenUrl: 'https://old.example.com/token', scopes: {}}\n      security: [{oauth: []}]\n",
+        );
+        let second = overlay_file(
+            "second.yaml",
+            "overlay: 1.0.0\ninfo: {title: fix, version: '1'}\nactions:\n  - target: $.securityDefinitions.oauth.tokenUrl\n    update: https://auth.example.com/token\n",
+        );
+        let document =
+            load(&spec, &[first.clone(), second.clone()]).unwrap_or_else(|e| panic!("{e}"));
+        let api = serde_json::to_value(&document.api).unwrap();
+        assert_eq!(
+            api["components"]["securitySchemes"]["oauth"]["flows"]["clientCredentials"]["tokenUrl"],
+            "https://auth.example.com/token"
+        );
+        assert_eq!(api["security"], serde_json::json!([{"oauth": []}]));
+        assert_eq!(
+            document.files_read,
+            [spec.clone(), first.clone(), second.clone()]
+        );
+        // In the other order the second overlay's target does not exist yet.
+        let err = load(&spec, &[second, first]).unwrap_err();
+        assert!(err.to_string().contains("second.yaml:4: at #/actions/0/target: action 0: target `$.securityDefinitions.oauth.tokenUrl` matches nothing in overlaid-2.0.yaml"), "{err}");
     }
 
     #[test]

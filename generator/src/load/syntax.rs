@@ -55,13 +55,57 @@ pub(crate) fn line_of(text: &str, pointer: &str) -> Option<usize> {
     let mut offset = 0;
     for token in pointer.split('/').skip(1) {
         let key = token.replace("~1", "/").replace("~0", "~");
-        if key.parse::<usize>().is_ok() {
-            // Array indices are not followed; the line of the array is close.
+        if let Ok(index) = key.parse::<usize>() {
+            // Items of block sequences are followed; numbers may also be
+            // keys (status codes); in flow sequences and JSON arrays the line
+            // of the array is close enough.
+            if let Some(item) = find_item(&text[offset..], index) {
+                offset += item;
+            } else if let Some(found) = find_key(&text[offset..], &key) {
+                offset += found;
+            }
             continue;
         }
         offset += find_key(&text[offset..], &key)?;
     }
     Some(text[..offset].matches('\n').count() + 1)
+}
+
+/// The offset of item `index` of the block sequence that is the value of
+/// the key at the start of `text` (`key:` then lines of `- item`).
+fn find_item(text: &str, index: usize) -> Option<usize> {
+    let (first_line, _) = text.split_once('\n')?;
+    let after_colon = first_line.split_once(':').map_or("", |(_, rest)| rest);
+    if !after_colon.trim().is_empty() && !after_colon.trim_start().starts_with('#') {
+        // A flow sequence or a scalar on the key's line.
+        return None;
+    }
+    let mut offset = first_line.len() + 1;
+    let mut indent = None;
+    let mut seen = 0;
+    for line in text[first_line.len() + 1..].split_inclusive('\n') {
+        let content = line.trim_start_matches(' ');
+        let depth = line.len() - content.len();
+        let blank = content.trim().is_empty() || content.starts_with('#');
+        if !blank {
+            match indent {
+                None if content.starts_with('-') => indent = Some(depth),
+                None => return None,
+                Some(indent) if depth < indent => return None,
+                Some(_) => {}
+            }
+            if Some(depth) == indent && content.starts_with('-') {
+                if seen == index {
+                    return Some(offset + depth);
+                }
+                seen += 1;
+            } else if Some(depth) == indent {
+                return None;
+            }
+        }
+        offset += line.len();
+    }
+    None
 }
 
 fn find_key(text: &str, key: &str) -> Option<usize> {
@@ -101,5 +145,12 @@ mod tests {
         let json = "{\n \"paths\": {\n  \"/pets\": {\n   \"get\": {\"responses\": 1}\n  }\n }\n}";
         assert_eq!(line_of(json, "/paths/~1pets/get/responses"), Some(4));
         assert_eq!(line_of(json, "/nothing"), None);
+        let list = "overlay: 1.0.0\nactions:\n  - target: $.a\n    update: {}\n\n  # two\n  - target: $.b\n    remove: true\nafter: 1\n";
+        assert_eq!(line_of(list, "/actions/0/target"), Some(3));
+        assert_eq!(line_of(list, "/actions/1/target"), Some(7));
+        assert_eq!(line_of(list, "/actions/1/remove"), Some(8));
+        assert_eq!(line_of(list, "/actions/2"), Some(2));
+        let flow = "tags: [a, b]\n";
+        assert_eq!(line_of(flow, "/tags/1"), Some(1));
     }
 }

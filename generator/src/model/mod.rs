@@ -34,11 +34,23 @@ pub(crate) struct Api {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum TypeRef {
     Bool,
+    I8,
+    I16,
     I32,
     I64,
+    U8,
+    U16,
+    U32,
+    U64,
     F32,
     F64,
     String,
+    /// `format: date-time`: a timestamp with its UTC offset.
+    DateTime,
+    /// `format: date`: a calendar date.
+    Date,
+    /// `format: uuid`.
+    Uuid,
     /// Any JSON value.
     Json,
     Vec(Box<TypeRef>),
@@ -64,9 +76,23 @@ pub(crate) enum TypeKind {
     Struct {
         fields: Vec<Field>,
     },
-    /// A string enum.
+    /// An enum of strings, with a variant holding values the document does
+    /// not list.
     Enum {
-        variants: Vec<Variant>,
+        variants: Vec<Variant<String>>,
+        /// The name of the variant holding any other value.
+        fallback: String,
+    },
+    /// An enum of integers, with a variant holding values the document does
+    /// not list.
+    IntegerEnum {
+        variants: Vec<Variant<i64>>,
+        fallback: String,
+    },
+    /// `oneOf` or `anyOf`: one of several types.
+    Union {
+        variants: Vec<UnionVariant>,
+        tagging: Tagging,
     },
     /// Another name for a type.
     Alias(TypeRef),
@@ -76,19 +102,42 @@ pub(crate) enum TypeKind {
 pub(crate) struct Field {
     /// The Rust name, possibly raw (`r#type`).
     pub(crate) name: String,
-    /// The name on the wire.
+    /// The name on the wire; empty for a flattened field.
     pub(crate) wire: String,
     /// The type, `Option` included when the field may be absent or null.
     pub(crate) ty: TypeRef,
     /// Absent from the JSON when `None`.
     pub(crate) optional: bool,
+    /// The properties the other fields do not name (`additionalProperties`),
+    /// serialised inline as a map (`#[serde(flatten)]`).
+    pub(crate) flatten: bool,
     pub(crate) doc: Option<String>,
 }
 
 #[derive(Debug)]
-pub(crate) struct Variant {
+pub(crate) struct Variant<W> {
     pub(crate) name: String,
-    pub(crate) wire: String,
+    pub(crate) wire: W,
+}
+
+/// A variant of a union, holding one type.
+#[derive(Debug)]
+pub(crate) struct UnionVariant {
+    pub(crate) name: String,
+    pub(crate) ty: TypeRef,
+    /// The discriminator values that select it, when the union is tagged.
+    pub(crate) tags: Vec<String>,
+}
+
+/// How a union finds its variant when deserialising.
+#[derive(Debug)]
+pub(crate) enum Tagging {
+    /// The first variant that accepts the value.
+    Untagged,
+    /// By the value of a property (`discriminator`); any other value goes
+    /// to the fallback variant as JSON. Variants serialise as their type,
+    /// which holds the property itself.
+    Tagged { property: String, fallback: String },
 }
 
 /// One operation.

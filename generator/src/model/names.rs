@@ -44,14 +44,35 @@ fn camel(raw: &str, prefix: &str, fallback: &str) -> String {
     }
 }
 
+/// The variant of an enum that holds values the document does not list.
+pub(crate) const FALLBACK_VARIANT: &str = "Unknown";
+
+/// The field holding properties a struct does not list.
+pub(crate) const ADDITIONAL_PROPERTIES: &str = "additional_properties";
+
 /// A type name from a schema, operation or scheme name.
 pub(crate) fn type_name(raw: &str) -> String {
     camel(raw, "T", "Unnamed")
 }
 
-/// An enum variant name from a value.
+/// An enum variant name from a value; a leading minus before a digit is
+/// spelled out (`-1` is `VMinus1`).
 pub(crate) fn variant_name(raw: &str) -> String {
-    camel(raw, "V", "Empty")
+    match raw.strip_prefix('-') {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => {
+            camel(&format!("minus {rest}"), "V", "Empty")
+        }
+        _ => camel(raw, "V", "Empty"),
+    }
+}
+
+/// An enum variant name from an integer value: `V1`, `VMinus1`.
+pub(crate) fn integer_variant_name(value: i64) -> String {
+    if value < 0 {
+        format!("VMinus{}", value.unsigned_abs())
+    } else {
+        format!("V{value}")
+    }
 }
 
 /// A field, method or argument name: `snake_case`, keywords as raw
@@ -110,8 +131,15 @@ impl Namespace {
         if self.taken.insert(name.clone()) {
             return name;
         }
-        let base = unraw(&name).to_owned();
-        let separator = if base.contains('_') || base.starts_with(char::is_lowercase) {
+        // `self_` numbers as `self_2`, `Self_` as `Self2`.
+        let base = match unraw(&name).trim_end_matches('_') {
+            "" => unraw(&name).to_owned(),
+            trimmed => trimmed.to_owned(),
+        };
+        let separator = if base.contains('_')
+            || base.starts_with(char::is_lowercase)
+            || base.ends_with(|c: char| c.is_ascii_digit())
+        {
             "_"
         } else {
             ""
@@ -135,6 +163,8 @@ mod tests {
         assert_eq!(type_name(""), "Unnamed");
         assert_eq!(type_name("self"), "Self_");
         assert_eq!(variant_name("1"), "V1");
+        assert_eq!(variant_name("-1"), "Minus1");
+        assert_eq!(integer_variant_name(-1), "VMinus1");
         assert_eq!(variant_name("in-progress"), "InProgress");
         assert_eq!(value_name("type"), "r#type");
         assert_eq!(value_name("self"), "self_");
@@ -160,5 +190,11 @@ mod tests {
         assert_eq!(values.unique(value_name("builder")), "builder_2");
         assert_eq!(values.unique(value_name("type")), "r#type");
         assert_eq!(values.unique(value_name("Type")), "type_2");
+        assert_eq!(values.unique(value_name("self")), "self_");
+        assert_eq!(values.unique(value_name("Self")), "self_2");
+        assert_eq!(types.unique(type_name("self")), "Self_");
+        assert_eq!(types.unique(type_name("Self")), "Self2");
+        assert_eq!(types.unique(variant_name("1.5")), "V15");
+        assert_eq!(types.unique(variant_name("15")), "V15_2");
     }
 }

@@ -45,8 +45,15 @@ pub(crate) fn operations(
                 .operation_id
                 .clone()
                 .unwrap_or_else(|| format!("{} {path}", method.to_uppercase()));
-            let method_name = method_names.unique(names::value_name(&id));
-            let builder_name = builder_names.unique(names::type_name(&id));
+            // An operationId with nothing to make a name of (empty, emoji)
+            // is named like an operation without one.
+            let naming = if id.chars().any(|c| c.is_ascii_alphanumeric()) {
+                id.clone()
+            } else {
+                format!("{} {path}", method.to_uppercase())
+            };
+            let method_name = method_names.unique(names::value_name(&naming));
+            let builder_name = builder_names.unique(names::type_name(&naming));
 
             let mut param_names = Namespace::with_reserved(&["client", "send"]);
             let mut params = Vec::new();

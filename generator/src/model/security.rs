@@ -6,7 +6,7 @@ use openapiv3::{APIKeyLocation, OpenAPI, ReferenceOr, SecurityRequirement, Secur
 use super::extensions::{self, Extensions};
 use super::names::{self, Namespace};
 use crate::error::{escape_pointer_token, Warning};
-use crate::load::Document;
+use crate::load::{Document, ExtraScheme};
 
 /// A security scheme from `components.securitySchemes`.
 #[derive(Debug)]
@@ -30,7 +30,10 @@ impl Scheme {
     /// variables (`client_id` is read from `<PREFIX>_CLIENT_ID`).
     pub(crate) fn arguments(&self) -> Vec<&'static str> {
         match &self.kind {
-            SchemeKind::OAuth2 { flows } => {
+            SchemeKind::OAuth2 {
+                flows,
+                metadata_url,
+            } => {
                 let mut arguments = Vec::new();
                 for flow in flows {
                     let own: &[&str] = match flow.kind {
@@ -39,9 +42,12 @@ impl Scheme {
                             &["client_id", "client_secret", "username", "password"]
                         }
                         FlowKind::AuthorizationCode => &["client_id", "redirect_uri"],
+                        FlowKind::DeviceAuthorization => &["client_id"],
                         FlowKind::Implicit => &[],
                     };
-                    let missing_url = flow.kind != FlowKind::Implicit && flow.token_url.is_none();
+                    let missing_url = flow.kind != FlowKind::Implicit
+                        && flow.token_url.is_none()
+                        && metadata_url.is_none();
                     for argument in own.iter().chain(missing_url.then_some(&"token_url")) {
                         if !arguments.contains(argument) {
                             arguments.push(*argument);
@@ -63,6 +69,7 @@ impl Scheme {
             SchemeKind::HttpToken { .. } => vec!["token"],
             SchemeKind::HttpBasic => vec!["username", "password"],
             SchemeKind::ApiKey { .. } => vec!["api_key"],
+            SchemeKind::MutualTls => vec!["certificate"],
         }
     }
 }
@@ -71,7 +78,12 @@ impl Scheme {
 pub(crate) enum SchemeKind {
     OAuth2 {
         flows: Vec<Flow>,
+        /// `oauth2MetadataUrl` (OpenAPI 3.2): where flows without a token
+        /// URL find one.
+        metadata_url: Option<String>,
     },
+    /// `mutualTLS` (OpenAPI 3.1): a TLS client certificate.
+    MutualTls,
     OpenIdConnect {
         url: String,
     },
@@ -104,6 +116,8 @@ pub(crate) enum FlowKind {
     Password,
     AuthorizationCode,
     Implicit,
+    /// RFC 8628, from OpenAPI 3.2's `deviceAuthorization`.
+    DeviceAuthorization,
 }
 
 impl FlowKind {
@@ -114,6 +128,7 @@ impl FlowKind {
             FlowKind::Password => "password",
             FlowKind::AuthorizationCode => "authorization_code",
             FlowKind::Implicit => "implicit",
+            FlowKind::DeviceAuthorization => "device_code",
         }
     }
 }
@@ -125,6 +140,8 @@ pub(crate) struct Flow {
     pub(crate) token_url: Option<String>,
     pub(crate) refresh_url: Option<String>,
     pub(crate) authorization_url: Option<String>,
+    /// The device authorization endpoint of the device flow.
+    pub(crate) device_authorization_url: Option<String>,
     /// The same URLs resolved against the default server, for reports.
     pub(crate) resolved: ResolvedUrls,
     /// Scope names and descriptions, in document order.
@@ -133,6 +150,7 @@ pub(crate) struct Flow {
 
 #[derive(Debug, Default)]
 pub(crate) struct ResolvedUrls {
+    pub(crate) device_authorization_url: Option<String>,
     pub(crate) token_url: Option<String>,
     pub(crate) refresh_url: Option<String>,
     pub(crate) authorization_url: Option<String>,
@@ -152,6 +170,10 @@ pub(crate) struct SchemeUse {
     /// The scheme's key in the document.
     pub(crate) scheme: String,
     pub(crate) scopes: Vec<String>,
+    /// For an OAuth2 scheme with several flows, the grants whose declared
+    /// scopes include all of `scopes` (some vendors give each flow its own
+    /// scopes, so the scopes decide the flow). Empty otherwise.
+    pub(crate) flows: Vec<&'static str>,
 }
 
 /// The first server's URL with each variable at its default, or `/` when
@@ -245,7 +267,13 @@ pub(crate) fn schemes(document: &Document, warnings: &mut Vec<Warning>) -> Vec<S
                         });
                     }
                 }
-                (description.clone(), SchemeKind::OAuth2 { flows: list })
+                (
+                    description.clone(),
+                    SchemeKind::OAuth2 {
+                        flows: list,
+                        metadata_url: None,
+                    },
+                )
             }
             SecurityScheme::OpenIDConnect {
                 open_id_connect_url,
@@ -319,8 +347,69 @@ pub(crate) fn schemes(document: &Document, warnings: &mut Vec<Warning>) -> Vec<S
             env_prefix: String::new(),
         });
     }
+    add_extra_schemes(document, &mut schemes, &mut rust_names, warnings);
     assign_env_prefixes(&mut schemes, &document.api.info.title);
     schemes
+}
+
+/// What the loader kept of 3.1 and 3.2 security that `openapiv3` cannot
+/// hold: `mutualTLS` schemes, `deviceAuthorization` flows and
+/// `oauth2MetadataUrl`.
+fn add_extra_schemes(
+    document: &Document,
+    schemes: &mut Vec<Scheme>,
+    rust_names: &mut Namespace,
+    warnings: &mut Vec<Warning>,
+) {
+    for (key, extra) in &document.extra_schemes {
+        let pointer = format!("/components/securitySchemes/{}", escape_pointer_token(key));
+        let oauth = schemes
+            .iter_mut()
+            .find(|s| &s.key == key)
+            .and_then(|s| match &mut s.kind {
+                SchemeKind::OAuth2 {
+                    flows,
+                    metadata_url,
+                } => Some((flows, metadata_url)),
+                _ => None,
+            });
+        match (extra, oauth) {
+            (ExtraScheme::MutualTls { description }, _) => schemes.push(Scheme {
+                key: key.clone(),
+                rust_name: rust_names.unique(names::type_name(key)),
+                description: description.clone(),
+                kind: SchemeKind::MutualTls,
+                extensions: Extensions::default(),
+                env_prefix: String::new(),
+            }),
+            (
+                ExtraScheme::DeviceAuthorization {
+                    device_authorization_url,
+                    token_url,
+                    refresh_url,
+                    scopes,
+                },
+                Some((flows, _)),
+            ) => {
+                let mut device = flow(
+                    FlowKind::DeviceAuthorization,
+                    Some(token_url),
+                    refresh_url.as_ref(),
+                    None,
+                    scopes,
+                );
+                device.device_authorization_url = Some(device_authorization_url.clone());
+                flows.push(device);
+            }
+            (ExtraScheme::OAuth2Metadata { url }, Some((_, metadata_url))) => {
+                *metadata_url = Some(url.clone());
+            }
+            (_, None) => warnings.push(Warning {
+                location: document.at(&pointer),
+                message: "a deviceAuthorization flow or oauth2MetadataUrl outside an oauth2 scheme; ignored".to_owned(),
+            }),
+        }
+    }
 }
 
 fn scheme_extensions(scheme: &SecurityScheme) -> &indexmap::IndexMap<String, serde_json::Value> {
@@ -363,6 +452,7 @@ fn flow(
         token_url: present(token_url),
         refresh_url: present(refresh_url),
         authorization_url: present(authorization_url),
+        device_authorization_url: None,
         resolved: ResolvedUrls::default(),
         scopes: scopes.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
     }
@@ -372,9 +462,13 @@ fn flow(
 /// will resolve them with the default server.
 pub(crate) fn resolve_urls(mut schemes: Vec<Scheme>, base_url: &str) -> Vec<Scheme> {
     for scheme in &mut schemes {
-        if let SchemeKind::OAuth2 { flows } = &mut scheme.kind {
+        if let SchemeKind::OAuth2 { flows, .. } = &mut scheme.kind {
             for flow in flows {
                 flow.resolved = ResolvedUrls {
+                    device_authorization_url: flow
+                        .device_authorization_url
+                        .as_deref()
+                        .map(|u| resolve(base_url, u)),
                     token_url: flow.token_url.as_deref().map(|u| resolve(base_url, u)),
                     refresh_url: flow.refresh_url.as_deref().map(|u| resolve(base_url, u)),
                     authorization_url: flow
@@ -445,9 +539,22 @@ pub(crate) fn requirements(
                 });
                 continue 'alternatives;
             }
+            let flows = match schemes.iter().find(|s| &s.key == scheme).map(|s| &s.kind) {
+                Some(SchemeKind::OAuth2 { flows, .. }) if flows.len() > 1 => flows
+                    .iter()
+                    .filter(|flow| {
+                        scopes
+                            .iter()
+                            .all(|scope| flow.scopes.iter().any(|(name, _)| name == scope))
+                    })
+                    .map(|flow| flow.kind.grant())
+                    .collect(),
+                _ => Vec::new(),
+            };
             all.push(SchemeUse {
                 scheme: scheme.clone(),
                 scopes: scopes.clone(),
+                flows,
             });
         }
         security.alternatives.push(all);

@@ -4,13 +4,19 @@ Authlib and Flask, for the end-to-end tests in tests/tests/real_servers.rs.
 * Token endpoint `POST /oauth/token`: client credentials, password and
   refresh token grants. Each client may authenticate only with the one
   method it is registered with (Authlib answers 401 `invalid_client`
-  otherwise). Refresh tokens rotate: a refresh revokes the old refresh and
-  access tokens, and replaying a rotated-out refresh token revokes every
-  token of that grant.
+  otherwise): a secret (`client_secret_basic`, `client_secret_post`) or a
+  JWT signed with its private key (`private_key_jwt`, RFC 7523; the public
+  key is read from the key file clients.json names, in --keys-dir).
+  Refresh tokens rotate: a refresh revokes the old refresh and access
+  tokens, and replaying a rotated-out refresh token revokes every token of
+  that grant.
 * The API under `/api` implements tests/fixtures/authlib-api.yaml and checks
   bearer tokens and scopes (401 without a valid token, 403 on a missing
-  scope). Pets are kept per client, so tests running in parallel do not see
-  each other's.
+  scope); `/api/keyed/pets` wants a registered API key in the `api_key`
+  query parameter, `/api/token-header/pets` a token as
+  `X-Auth-Token: Token <t>` (and refuses it in `Authorization`), and
+  `/api/greeting` takes a bearer token or none. Pets are kept per client,
+  so tests running in parallel do not see each other's.
 * Test-only endpoints under `/test` report what the server saw, per client:
   `GET /test/events?client_id=…`, `GET /test/counters`, and
   `POST /test/reset` (form `client_id`) to forget a client's events, pets
@@ -20,7 +26,7 @@ Clients and users come from clients.json beside this file. Plain HTTP on
 loopback only: AUTHLIB_INSECURE_TRANSPORT is set to 1 here.
 
 Usage: server.py [--port 0] [--port-file FILE] [--token-lifetime S]
-                 [--short-token-lifetime S]
+                 [--short-token-lifetime S] [--keys-dir DIR]
 """
 
 import argparse
@@ -45,20 +51,27 @@ from authlib.integrations.flask_oauth2 import (  # noqa: E402
     ResourceProtector,
     current_token,
 )
-from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin, grants  # noqa: E402
+from authlib.oauth2.rfc6749 import (  # noqa: E402
+    ClientMixin,
+    InvalidClientError,
+    TokenMixin,
+    grants,
+)
 from authlib.oauth2.rfc6749.util import (  # noqa: E402
     extract_basic_authorization,
     scope_to_list,
 )
+from authlib.oauth2.rfc7523 import JWTBearerClientAssertion  # noqa: E402
 from authlib.oauth2.rfc6750 import (  # noqa: E402
     BearerTokenGenerator,
     BearerTokenValidator,
 )
 from flask import Flask, g, jsonify, request  # noqa: E402
+from joserfc import jwk  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
 
 
 @dataclass
@@ -70,6 +83,10 @@ class Client(ClientMixin):
     grant_types: list
     scope: str
     token_lifetime: int
+    # For private_key_jwt: the client's public key.
+    public_key: object = None
+    # For the API key of /api/keyed/pets.
+    api_key: str | None = None
 
     def get_client_id(self):
         return self.client_id
@@ -93,6 +110,8 @@ class Client(ClientMixin):
         return False
 
     def check_client_secret(self, client_secret):
+        if not self.client_secret:
+            return False
         return hmac.compare_digest(
             self.client_secret.encode("utf-8"), client_secret.encode("utf-8")
         )
@@ -153,6 +172,8 @@ class Store:
     by_refresh: dict = field(default_factory=dict)
     pets: dict = field(default_factory=dict)
     events: list = field(default_factory=list)
+    by_api_key: dict = field(default_factory=dict)
+    assertion_ids: set = field(default_factory=set)
     families: itertools.count = field(default_factory=lambda: itertools.count(1))
     sequence: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -172,20 +193,35 @@ class Store:
 STORE = Store()
 
 
-def load_registry(path, lifetime, short_lifetime):
+def load_public_key(keys_dir, name):
+    """The public half of the PKCS#8 private key `name`.pem in `keys_dir`
+    (tests/servers/start writes them)."""
+    if keys_dir is None:
+        sys.exit(f"a client uses the key {name!r}: give --keys-dir")
+    pem = (Path(keys_dir) / f"{name}.pem").read_bytes()
+    key_type = {"rs": "RSA", "es": "EC"}[name[:2]]
+    key = jwk.import_key(pem, key_type)
+    return jwk.import_key(key.as_dict(private=False), key_type)
+
+
+def load_registry(path, lifetime, short_lifetime, keys_dir):
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     lifetimes = {"default": lifetime, "short": short_lifetime}
     for role, spec in data["clients"].items():
         client = Client(
             role=role,
             client_id=spec["client_id"],
-            client_secret=spec["client_secret"],
+            client_secret=spec.get("client_secret", ""),
             token_endpoint_auth_method=spec["token_endpoint_auth_method"],
             grant_types=list(spec["grant_types"]),
             scope=spec["scope"],
             token_lifetime=lifetimes[spec["token_lifetime"]],
+            public_key=load_public_key(keys_dir, spec["key"]) if "key" in spec else None,
+            api_key=spec.get("api_key"),
         )
         STORE.clients[client.client_id] = client
+        if client.api_key:
+            STORE.by_api_key[client.api_key] = client
     for user in data["users"].values():
         STORE.users[user["username"]] = user["password"]
 
@@ -265,6 +301,42 @@ def expires_in(client, grant_type):
     return client.token_lifetime
 
 
+class PrivateKeyJWT(JWTBearerClientAssertion):
+    """`private_key_jwt` (RFC 7523 §2.2): a JWT signed with the client's
+    private key, for this server's token endpoint or its issuer, each `jti`
+    used once."""
+
+    CLIENT_AUTH_METHOD = "private_key_jwt"
+
+    def get_audiences(self):
+        root = request.url_root.rstrip("/")
+        return [f"{root}/oauth/token", root]
+
+    def process_assertion_claims(self, assertion, resolve_key):
+        try:
+            return super().process_assertion_claims(assertion, resolve_key)
+        except InvalidClientError as error:
+            # Why, for the events: joserfc's error code (`bad_signature`,
+            # `invalid_claim`, ...) or Authlib's description.
+            cause = error.__cause__
+            g.error_detail = getattr(cause, "error", None) or error.description
+            raise
+
+    def validate_jti(self, claims, jti):
+        key = (claims["iss"], jti)
+        with STORE.lock:
+            if key in STORE.assertion_ids:
+                g.assertion_replayed = True
+                return False
+            STORE.assertion_ids.add(key)
+        return True
+
+    def resolve_client_public_key(self, client):
+        if client.public_key is None:
+            raise InvalidClientError(description="the client has no public key")
+        return client.public_key
+
+
 def create_authorization_server(app):
     server = AuthorizationServer(app, query_client=query_client, save_token=save_token)
     server.register_token_generator(
@@ -275,6 +347,7 @@ def create_authorization_server(app):
             expires_generator=expires_in,
         ),
     )
+    server.register_client_auth_method(PrivateKeyJWT.CLIENT_AUTH_METHOD, PrivateKeyJWT())
     server.register_grant(ClientCredentialsGrant)
     server.register_grant(PasswordGrant)
     server.register_grant(RefreshTokenGrant)
@@ -287,7 +360,12 @@ def presented_client_auth():
     has_basic = basic_id is not None
     body_id = request.form.get("client_id")
     has_body_secret = "client_secret" in request.form
-    if has_basic and (body_id is not None or has_body_secret):
+    has_assertion = "client_assertion" in request.form
+    if has_assertion and (has_basic or has_body_secret):
+        method = "several"
+    elif has_assertion:
+        method = "private_key_jwt"
+    elif has_basic and (body_id is not None or has_body_secret):
         method = "several"
     elif has_basic:
         method = "client_secret_basic"
@@ -323,9 +401,37 @@ def seed_pets():
     ]
 
 
-def owner_pets():
+def pets_of(client_id):
     with STORE.lock:
-        return STORE.pets.setdefault(current_token.client_id, seed_pets())
+        return STORE.pets.setdefault(client_id, seed_pets())
+
+
+def owner_pets():
+    return pets_of(current_token.client_id)
+
+
+def usable_token(token_string, scope):
+    """The stored token if it is current and has `scope`, else None."""
+    with STORE.lock:
+        token = STORE.by_access.get(token_string)
+    g.presented_token = token
+    if token is None or token.is_expired() or token.is_revoked():
+        return None
+    if scope and scope not in scope_to_list(token.scope):
+        return None
+    return token
+
+
+def unauthorized(error, scheme="Bearer"):
+    response = jsonify({"error": error})
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = f'{scheme} error="{error}"'
+    return response
+
+
+def limited(pets):
+    limit = request.args.get("limit", type=int)
+    return pets if limit is None else pets[:limit]
 
 
 def build_app():
@@ -336,6 +442,8 @@ def build_app():
     @app.post("/oauth/token")
     def issue_token():
         client_id, method = presented_client_auth()
+        g.assertion_replayed = False
+        g.error_detail = None
         response = authorization.create_token_response()
         body = response.get_json(silent=True) or {}
         STORE.record(
@@ -352,6 +460,9 @@ def build_app():
                 "granted_scope": body.get("scope"),
                 "expires_in": body.get("expires_in"),
                 "refresh_token_issued": "refresh_token" in body,
+                "error_description": body.get("error_description"),
+                "error_detail": g.error_detail,
+                "assertion_replayed": g.assertion_replayed,
             }
         )
         return response
@@ -400,6 +511,54 @@ def build_app():
             pets[:] = kept
         return "", 204
 
+    @app.get("/api/keyed/pets")
+    def list_pets_with_key():
+        # Only the query parameter counts: a key elsewhere is no key.
+        key = request.args.get("api_key")
+        with STORE.lock:
+            client = STORE.by_api_key.get(key) if key else None
+        g.event = {
+            "client_id": client.client_id if client else None,
+            "credential": "api_key" if key else None,
+        }
+        if client is None:
+            return unauthorized("invalid_api_key", scheme="ApiKey")
+        return jsonify(limited(pets_of(client.client_id)))
+
+    @app.get("/api/token-header/pets")
+    def list_pets_with_token_header():
+        value = request.headers.get("X-Auth-Token", "")
+        kind, _, token_string = value.partition(" ")
+        # The schemes the credential headers carried, not the tokens.
+        g.event = {
+            "x_auth_token": kind or None,
+            "authorization": request.headers.get("Authorization", "").partition(" ")[0] or None,
+        }
+        if kind != "Token" or not token_string:
+            return unauthorized("invalid_token", scheme="Token")
+        token = usable_token(token_string, "read")
+        if token is None:
+            return unauthorized("invalid_token", scheme="Token")
+        return jsonify(pets_of(token.client_id))
+
+    @app.get("/api/greeting")
+    def greet():
+        name = request.args.get("name")
+        if not name:
+            return jsonify({"code": 422, "message": "name is required"}), 422
+        authorization = request.headers.get("Authorization")
+        if authorization is None:
+            g.event = {"client_id": f"anonymous:{name}", "credential": None}
+            return jsonify({"greeting": f"Hello, {name}", "authenticated": False, "client_id": None})
+        kind, _, token_string = authorization.partition(" ")
+        token = usable_token(token_string, "read") if kind.lower() == "bearer" else None
+        g.event = {"credential": "bearer"}
+        if token is None:
+            return unauthorized("invalid_token")
+        return jsonify(
+            {"greeting": f"Hello, {name}", "authenticated": True, "client_id": token.client_id}
+        )
+
     @app.get("/api/me")
     @require_oauth()
     def me():
@@ -416,10 +575,15 @@ def build_app():
     def record_api_call(response):
         if request.path.startswith("/api/") and request.path != "/api/health":
             token = g.get("presented_token")
+            extra = dict(g.get("event", {}))
+            client_id = extra.pop("client_id", None)
+            if token is not None:
+                client_id = token.client_id
             STORE.record(
                 {
+                    **extra,
                     "kind": "api",
-                    "client_id": token.client_id if token else None,
+                    "client_id": client_id,
                     "method": request.method,
                     "path": request.path,
                     "query": request.query_string.decode("utf-8") or None,
@@ -469,7 +633,8 @@ def build_app():
     @app.post("/test/reset")
     def reset():
         client_id = request.form.get("client_id")
-        if client_id not in STORE.clients:
+        # Anonymous calls are recorded as `anonymous:<name>`.
+        if client_id not in STORE.clients and not (client_id or "").startswith("anonymous:"):
             return jsonify({"error": "unknown client"}), 404
         with STORE.lock:
             STORE.events[:] = [e for e in STORE.events if e["client_id"] != client_id]
@@ -501,11 +666,14 @@ def main():
         help="seconds, for clients with token_lifetime 'short'",
     )
     parser.add_argument("--clients", default=str(HERE / "clients.json"))
+    parser.add_argument(
+        "--keys-dir", help="where the private keys clients.json names are (NAME.pem)"
+    )
     args = parser.parse_args()
     if args.host not in ("127.0.0.1", "::1", "localhost"):
         sys.exit("this test server listens on loopback only")
 
-    load_registry(args.clients, args.token_lifetime, args.short_token_lifetime)
+    load_registry(args.clients, args.token_lifetime, args.short_token_lifetime, args.keys_dir)
     server = make_server(args.host, args.port, build_app(), threaded=True)
     port = server.socket.getsockname()[1]
     if args.port_file:

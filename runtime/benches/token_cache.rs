@@ -1,0 +1,594 @@
+//! What the token cache costs at run time (issues 6 and 8).
+//!
+//! * `cache_hit/*`: one GET to a loopback server through
+//!   [`runtime::Client::execute`], for an anonymous operation (`plain`) and
+//!   for an operation that needs an OAuth2 token already in the cache
+//!   (`cached_token`: look up the token, apply it, send), on the same
+//!   client, server and path. `raw_reqwest` is the same GET without the
+//!   runtime, for context.
+//! * `cold_cache/N`: N concurrent calls of an OAuth2 operation on a fresh
+//!   client (empty token cache); every iteration checks that the
+//!   authorization server saw exactly one token request.
+//!
+//! After criterion, a report measured outside it: the cache-hit overhead
+//! from interleaved pairs (plain, cached, plain, cached, …, so that drift of
+//! a shared machine cancels), and for each N the number of token requests per
+//! round and the distribution of per-call latencies. It is printed and, when
+//! `TOKEN_CACHE_BENCH_REPORT` names a file, written there as JSON (read by
+//! `benches/run`).
+//!
+//! The loopback server is this executable started again as a child process
+//! (`TOKEN_CACHE_BENCH_SERVER=1`): a minimal HTTP/1.1 server on tokio, so
+//! that 10,000 connections are spread over two processes' descriptor limits
+//! and the server's cost is as small as can be (the smaller a plain request,
+//! the larger the cache hit's share of it).
+//!
+//! ```sh
+//! cargo bench -p runtime --bench token_cache
+//! TOKEN_CACHE_BENCH_ROUNDS=2 cargo bench -p runtime --bench token_cache -- --warm-up-time 1 --measurement-time 2
+//! ```
+//!
+//! Knobs (environment): `TOKEN_CACHE_BENCH_SIZES` (the Ns, comma-separated,
+//! default `1000,10000`; empty for none), `TOKEN_CACHE_BENCH_ROUNDS` (report
+//! rounds per N, default 5), `TOKEN_CACHE_BENCH_PAIRS` (interleaved pairs,
+//! default 20,000; 0 skips), `TOKEN_CACHE_BENCH_TOKEN_DELAY_MS` (how long the
+//! token endpoint takes to answer, default 10 ms, so that every caller of a
+//! burst arrives while the one token request is in flight).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
+use runtime::auth::OAuth2;
+use runtime::reqwest::{self, Method};
+use runtime::security::{Operation, SchemeUse};
+use runtime::{Client, ClientBuilder};
+
+const SERVER_ENV: &str = "TOKEN_CACHE_BENCH_SERVER";
+const DELAY_ENV: &str = "TOKEN_CACHE_BENCH_TOKEN_DELAY_MS";
+
+/// An operation that may be called without credentials.
+static PLAIN: Operation = Operation {
+    id: "plain",
+    alternatives: &[],
+    anonymous: true,
+};
+
+/// An operation that needs an OAuth2 token with one scope.
+static AUTHED: Operation = Operation {
+    id: "authed",
+    alternatives: &[&[SchemeUse {
+        scheme: "oauth",
+        scopes: &["read"],
+    }]],
+    anonymous: false,
+};
+
+fn main() {
+    if std::env::var_os(SERVER_ENV).is_some() {
+        server::run();
+        return;
+    }
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not, and
+    // then everything runs once, small.
+    let full = std::env::args().any(|argument| argument == "--bench");
+    let server = Server::spawn();
+    let rt = match std::env::var("TOKEN_CACHE_BENCH_FLAVOR").as_deref() {
+        Ok("current_thread") => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        _ => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build(),
+    }
+    .expect("tokio runtime");
+    let http = reqwest::Client::builder()
+        .tcp_nodelay(true)
+        .build()
+        .expect("HTTP client");
+    let sizes: Vec<usize> = match std::env::var("TOKEN_CACHE_BENCH_SIZES") {
+        Ok(list) => list
+            .split(',')
+            .filter_map(|n| n.trim().parse().ok())
+            .collect(),
+        Err(_) if full => vec![1_000, 10_000],
+        Err(_) => vec![100],
+    };
+
+    if let Ok(which) = std::env::var("XX_ONLY") {
+        let client = server.client(&http);
+        let op: &'static Operation = if which == "plain" { &PLAIN } else { &AUTHED };
+        rt.block_on(async {
+            call(&client, &AUTHED).await.unwrap();
+            for _ in 0..50_000 {
+                call(&client, op).await.unwrap();
+            }
+        });
+        return;
+    }
+    let mut criterion = Criterion::default().configure_from_args();
+    bench_cache_hit(&mut criterion, &rt, &server, &http);
+    bench_cold_cache(&mut criterion, &rt, &server, &http, &sizes);
+    criterion.final_summary();
+
+    let rounds = env_number("TOKEN_CACHE_BENCH_ROUNDS", if full { 5 } else { 1 });
+    let pairs = env_number("TOKEN_CACHE_BENCH_PAIRS", if full { 20_000 } else { 200 });
+    let hit = (pairs > 0).then(|| rt.block_on(paired_cache_hit(&server, &http, pairs)));
+    let bursts: Vec<BurstReport> = sizes
+        .iter()
+        .map(|&n| rt.block_on(burst_report(&server, &http, n, rounds)))
+        .collect();
+    let report = render_report(hit.as_ref(), &bursts, server.token_delay_ms);
+    println!("{report}");
+    if let Some(path) = std::env::var_os("TOKEN_CACHE_BENCH_REPORT") {
+        std::fs::write(&path, to_json(hit.as_ref(), &bursts, server.token_delay_ms))
+            .expect("write the report");
+    }
+    let failed = bursts
+        .iter()
+        .any(|burst| burst.token_requests.iter().any(|&count| count != 1) || burst.errors > 0);
+    assert!(
+        !failed,
+        "a cold-cache burst made other than one token request, or calls failed"
+    );
+}
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The loopback server, a child process; it exits when its standard input
+/// closes, so also when this process dies.
+struct Server {
+    child: Child,
+    _stdin: ChildStdin,
+    base_url: String,
+    token_delay_ms: u64,
+}
+
+impl Server {
+    fn spawn() -> Server {
+        let token_delay_ms = env_number(DELAY_ENV, 10) as u64;
+        let mut child = Command::new(std::env::current_exe().expect("own path"))
+            .env(SERVER_ENV, "1")
+            .env(DELAY_ENV, token_delay_ms.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the loopback server");
+        let stdin = child.stdin.take().expect("server stdin");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("server stdout"))
+            .read_line(&mut line)
+            .expect("read the server's port");
+        let port: u16 = line.trim().parse().expect("the server prints its port");
+        Server {
+            child,
+            _stdin: stdin,
+            base_url: format!("http://127.0.0.1:{port}"),
+            token_delay_ms,
+        }
+    }
+
+    fn token_url(&self) -> String {
+        format!("{}/token", self.base_url)
+    }
+
+    /// A client whose token cache is empty, over the shared connection pool.
+    fn client(&self, http: &reqwest::Client) -> Client {
+        ClientBuilder::<Client>::new(self.base_url.clone())
+            .http_client(http.clone())
+            .auth(OAuth2::client_credentials(
+                "oauth",
+                self.token_url(),
+                "bench-client",
+                "bench-secret",
+            ))
+            .build()
+            .expect("client")
+    }
+
+    /// How many token requests the server has answered so far.
+    async fn token_requests(&self, http: &reqwest::Client) -> usize {
+        let body = http
+            .get(format!("{}/__token_requests", self.base_url))
+            .send()
+            .await
+            .expect("ask the server")
+            .text()
+            .await
+            .expect("read the count");
+        body.trim().parse().expect("a count")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One GET of `/resource` for `operation`, body read (so the connection
+/// goes back to the pool); the body's length.
+async fn call(client: &Client, operation: &'static Operation) -> Result<usize, String> {
+    let response = client
+        .execute(operation, client.request(Method::GET, "/resource"))
+        .await
+        .map_err(|error| error.to_string())?;
+    let body = response.bytes().await.map_err(|error| error.to_string())?;
+    Ok(body.len())
+}
+
+fn bench_cache_hit(
+    criterion: &mut Criterion,
+    rt: &tokio::runtime::Runtime,
+    server: &Server,
+    http: &reqwest::Client,
+) {
+    let client = server.client(http);
+    rt.block_on(call(&client, &AUTHED)).expect("warm the cache");
+    let url = format!("{}/resource", server.base_url);
+    let mut group = criterion.benchmark_group("cache_hit");
+    group.throughput(Throughput::Elements(1));
+    for (name, operation) in [("plain", &PLAIN), ("cached_token", &AUTHED)] {
+        group.bench_function(name, |b| {
+            b.iter_custom(|iterations| {
+                rt.block_on(async {
+                    let started = Instant::now();
+                    for _ in 0..iterations {
+                        std::hint::black_box(call(&client, operation).await.expect("call"));
+                    }
+                    started.elapsed()
+                })
+            })
+        });
+    }
+    group.bench_function("raw_reqwest", |b| {
+        b.iter_custom(|iterations| {
+            rt.block_on(async {
+                let started = Instant::now();
+                for _ in 0..iterations {
+                    let response = http.get(&url).send().await.expect("send");
+                    std::hint::black_box(response.bytes().await.expect("body"));
+                }
+                started.elapsed()
+            })
+        })
+    });
+    group.finish();
+}
+
+/// Runs `n` concurrent calls on a fresh client; the per-call latencies, the
+/// number of token requests the server saw, the failed calls, and the wall
+/// time of the whole burst.
+async fn burst(
+    server: &Server,
+    http: &reqwest::Client,
+    n: usize,
+) -> (Vec<Duration>, usize, usize, Duration) {
+    let client = server.client(http);
+    let before = server.token_requests(http).await;
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let started = Instant::now();
+                let result = call(&client, &AUTHED).await;
+                (started.elapsed(), result.is_ok())
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(n);
+    let mut errors = 0;
+    for task in tasks {
+        let (latency, ok) = task.await.expect("task");
+        latencies.push(latency);
+        errors += usize::from(!ok);
+    }
+    let wall = started.elapsed();
+    let token_requests = server.token_requests(http).await - before;
+    (latencies, token_requests, errors, wall)
+}
+
+fn bench_cold_cache(
+    criterion: &mut Criterion,
+    rt: &tokio::runtime::Runtime,
+    server: &Server,
+    http: &reqwest::Client,
+    sizes: &[usize],
+) {
+    let mut group = criterion.benchmark_group("cold_cache");
+    group.sampling_mode(SamplingMode::Flat).sample_size(10);
+    for &n in sizes {
+        // Opens the connections once; later bursts reuse them.
+        rt.block_on(burst(server, http, n));
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, &n| {
+            b.iter_custom(|iterations| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iterations {
+                    let (_, token_requests, errors, wall) = rt.block_on(burst(server, http, n));
+                    assert_eq!(token_requests, 1, "token requests of a cold-cache burst");
+                    assert_eq!(errors, 0, "failed calls in a cold-cache burst");
+                    total += wall;
+                }
+                total
+            })
+        });
+    }
+    group.finish();
+}
+
+struct HitReport {
+    pairs: usize,
+    plain_median: Duration,
+    cached_median: Duration,
+    /// The median of (cached − plain) over adjacent pairs.
+    difference_median_ns: f64,
+}
+
+async fn paired_cache_hit(server: &Server, http: &reqwest::Client, pairs: usize) -> HitReport {
+    let client = server.client(http);
+    call(&client, &AUTHED).await.expect("warm the cache");
+    for _ in 0..pairs.min(1_000) {
+        call(&client, &PLAIN).await.expect("warm up");
+    }
+    let mut plain = Vec::with_capacity(pairs);
+    let mut cached = Vec::with_capacity(pairs);
+    let mut differences = Vec::with_capacity(pairs);
+    for i in 0..pairs {
+        // Alternate which goes first, so neither always follows the other.
+        let order: [&'static Operation; 2] = if i % 2 == 0 {
+            [&PLAIN, &AUTHED]
+        } else {
+            [&AUTHED, &PLAIN]
+        };
+        let mut times = [Duration::ZERO; 2];
+        for (slot, operation) in order.iter().enumerate() {
+            let started = Instant::now();
+            std::hint::black_box(call(&client, operation).await.expect("call"));
+            times[slot] = started.elapsed();
+        }
+        let (p, c) = if i % 2 == 0 {
+            (times[0], times[1])
+        } else {
+            (times[1], times[0])
+        };
+        plain.push(p);
+        cached.push(c);
+        differences.push(c.as_nanos() as f64 - p.as_nanos() as f64);
+    }
+    plain.sort();
+    cached.sort();
+    differences.sort_by(f64::total_cmp);
+    HitReport {
+        pairs,
+        plain_median: plain[pairs / 2],
+        cached_median: cached[pairs / 2],
+        difference_median_ns: differences[pairs / 2],
+    }
+}
+
+struct BurstReport {
+    n: usize,
+    token_requests: Vec<usize>,
+    errors: usize,
+    /// Sorted, over all measured rounds.
+    latencies: Vec<Duration>,
+    walls: Vec<Duration>,
+}
+
+impl BurstReport {
+    fn percentile(&self, p: f64) -> Duration {
+        let index = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
+        self.latencies[index]
+    }
+}
+
+async fn burst_report(
+    server: &Server,
+    http: &reqwest::Client,
+    n: usize,
+    rounds: usize,
+) -> BurstReport {
+    let mut report = BurstReport {
+        n,
+        token_requests: Vec::new(),
+        errors: 0,
+        latencies: Vec::with_capacity(n * rounds),
+        walls: Vec::new(),
+    };
+    for _ in 0..rounds.max(1) {
+        let (latencies, token_requests, errors, wall) = burst(server, http, n).await;
+        report.token_requests.push(token_requests);
+        report.errors += errors;
+        report.latencies.extend(latencies);
+        report.walls.push(wall);
+    }
+    report.latencies.sort();
+    report.walls.sort();
+    report
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
+}
+
+fn us(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e6
+}
+
+fn render_report(hit: Option<&HitReport>, bursts: &[BurstReport], delay_ms: u64) -> String {
+    let mut out = String::from("\ntoken_cache report\n");
+    if let Some(hit) = hit {
+        out.push_str(&format!(
+            "cache hit, {} interleaved pairs: plain {:.1} µs, cached token {:.1} µs (medians); \
+             median pair difference {:+.0} ns = {:+.2}% of a plain loopback request\n",
+            hit.pairs,
+            us(hit.plain_median),
+            us(hit.cached_median),
+            hit.difference_median_ns,
+            100.0 * hit.difference_median_ns / hit.plain_median.as_nanos() as f64,
+        ));
+    }
+    out.push_str(&format!(
+        "cold cache (token endpoint answers after {delay_ms} ms), latency per call over all rounds:\n"
+    ));
+    for burst in bursts {
+        out.push_str(&format!(
+            "  N={:>6}: token requests per round {:?}, failed calls {}, p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms, burst wall median {:.1} ms\n",
+            burst.n,
+            burst.token_requests,
+            burst.errors,
+            ms(burst.percentile(0.5)),
+            ms(burst.percentile(0.9)),
+            ms(burst.percentile(0.99)),
+            ms(*burst.latencies.last().expect("latencies")),
+            ms(burst.walls[burst.walls.len() / 2]),
+        ));
+    }
+    out
+}
+
+fn to_json(hit: Option<&HitReport>, bursts: &[BurstReport], delay_ms: u64) -> String {
+    let bursts: Vec<serde_json::Value> = bursts
+        .iter()
+        .map(|burst| {
+            serde_json::json!({
+                "n": burst.n,
+                "rounds": burst.token_requests.len(),
+                "token_requests": burst.token_requests,
+                "failed_calls": burst.errors,
+                "p50_ms": ms(burst.percentile(0.5)),
+                "p90_ms": ms(burst.percentile(0.9)),
+                "p99_ms": ms(burst.percentile(0.99)),
+                "max_ms": ms(*burst.latencies.last().expect("latencies")),
+                "wall_median_ms": ms(burst.walls[burst.walls.len() / 2]),
+            })
+        })
+        .collect();
+    let hit = hit.map(|hit| {
+        serde_json::json!({
+            "pairs": hit.pairs,
+            "plain_median_us": us(hit.plain_median),
+            "cached_median_us": us(hit.cached_median),
+            "difference_median_ns": hit.difference_median_ns,
+            "overhead_fraction": hit.difference_median_ns / hit.plain_median.as_nanos() as f64,
+        })
+    });
+    let report = serde_json::json!({
+        "cache_hit": hit,
+        "token_delay_ms": delay_ms,
+        "cold_cache": bursts,
+    });
+    serde_json::to_string_pretty(&report).expect("JSON")
+}
+
+/// The loopback server: HTTP/1.1 with keep-alive, `POST /token` answers a
+/// bearer token valid for an hour (after the configured delay) and counts,
+/// `GET /__token_requests` tells the count, anything else answers `{}`.
+mod server {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpSocket, TcpStream};
+
+    pub(super) fn run() {
+        let delay = Duration::from_millis(super::env_number(super::DELAY_ENV, 10) as u64);
+        // Exit when the parent closes our standard input (or dies).
+        std::thread::spawn(|| {
+            let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+            std::process::exit(0);
+        });
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("server runtime");
+        rt.block_on(async move {
+            let socket = TcpSocket::new_v4().expect("socket");
+            socket
+                .bind("127.0.0.1:0".parse().expect("address"))
+                .expect("bind");
+            let listener = socket.listen(8192).expect("listen");
+            let port = listener.local_addr().expect("address").port();
+            let mut stdout = std::io::stdout();
+            writeln!(stdout, "{port}").expect("print the port");
+            stdout.flush().expect("flush");
+            let tokens = Arc::new(AtomicUsize::new(0));
+            loop {
+                match listener.accept().await {
+                    Ok((stream, _)) => {
+                        let _ = stream.set_nodelay(true);
+                        tokio::spawn(connection(stream, tokens.clone(), delay));
+                    }
+                    // Out of descriptors, say: let connections close.
+                    Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+                }
+            }
+        });
+    }
+
+    async fn connection(mut stream: TcpStream, tokens: Arc<AtomicUsize>, delay: Duration) {
+        let mut buffer = Vec::with_capacity(4096);
+        let mut chunk = [0u8; 4096];
+        loop {
+            // One request: the head, then `content-length` bytes of body.
+            let head_end = loop {
+                if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break end + 4;
+                }
+                match stream.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(read) => buffer.extend_from_slice(&chunk[..read]),
+                }
+            };
+            let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
+            let length = head
+                .lines()
+                .filter_map(|line| line.split_once(':'))
+                .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+                .and_then(|(_, value)| value.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            while buffer.len() < head_end + length {
+                match stream.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(read) => buffer.extend_from_slice(&chunk[..read]),
+                }
+            }
+            buffer.drain(..head_end + length);
+            let mut request_line = head.split_whitespace();
+            let method = request_line.next().unwrap_or_default();
+            let path = request_line.next().unwrap_or_default();
+            let body = match (method, path) {
+                ("POST", "/token") => {
+                    let n = tokens.fetch_add(1, Ordering::SeqCst) + 1;
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
+                    format!(
+                        r#"{{"access_token":"bench-token-{n}","token_type":"Bearer","expires_in":3600}}"#
+                    )
+                }
+                ("GET", "/__token_requests") => tokens.load(Ordering::SeqCst).to_string(),
+                _ => "{}".to_owned(),
+            };
+            let response = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            if stream.write_all(response.as_bytes()).await.is_err() {
+                return;
+            }
+        }
+    }
+}
