@@ -97,17 +97,6 @@ fn main() {
         Err(_) => vec![100],
     };
 
-    if let Ok(which) = std::env::var("XX_ONLY") {
-        let client = server.client(&http);
-        let op: &'static Operation = if which == "plain" { &PLAIN } else { &AUTHED };
-        rt.block_on(async {
-            call(&client, &AUTHED).await.unwrap();
-            for _ in 0..50_000 {
-                call(&client, op).await.unwrap();
-            }
-        });
-        return;
-    }
     let mut criterion = Criterion::default().configure_from_args();
     bench_cache_hit(&mut criterion, &rt, &server, &http);
     bench_cold_cache(&mut criterion, &rt, &server, &http, &sizes);

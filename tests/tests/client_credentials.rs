@@ -1322,3 +1322,40 @@ async fn private_key_jwt_sends_a_signed_assertion_instead_of_a_secret() {
         )
         .expect("the assertion is signed with the client's key");
 }
+
+#[tokio::test]
+async fn binary_and_text_bodies_are_sent_as_they_are() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_response("tok", 3600))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/pets/4/photo"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/pets/4/notes"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let client = client(&server, ClientAuthMethod::Basic);
+    let png = vec![0x89, b'P', b'N', b'G', 0, 255];
+    client.upload_photo(4, png.clone()).send().await.unwrap();
+    client
+        .add_note(4)
+        .body("good dog".to_owned())
+        .send()
+        .await
+        .unwrap();
+    client.add_note(4).send().await.unwrap();
+
+    let photo = &requests_to(&server, "/api/pets/4/photo").await[0];
+    assert_eq!(photo.method.as_str(), "PUT");
+    assert_eq!(photo.headers.get("content-type").unwrap(), "image/png");
+    assert_eq!(photo.body, png);
+    let notes = requests_to(&server, "/api/pets/4/notes").await;
+    assert_eq!(notes[0].headers.get("content-type").unwrap(), "text/plain");
+    assert_eq!(notes[0].body, b"good dog");
+    assert!(notes[1].body.is_empty());
+}

@@ -75,34 +75,67 @@ pub(crate) fn doc(text: Option<&str>) -> TokenStream {
 /// and indentation that would start an indented code block is removed.
 fn doc_lines(text: &str) -> Vec<String> {
     let mut in_fence = false;
-    let mut lines: Vec<String> = text
-        .lines()
-        .map(|line| {
-            let trimmed = line.trim_start();
-            let line = if let Some(info) = trimmed.strip_prefix("```") {
-                let opening = !in_fence;
-                in_fence = !in_fence;
-                if opening && !info.trim().starts_with("text") {
-                    "```text".to_owned()
-                } else {
-                    "```".to_owned()
-                }
-            } else if in_fence {
-                line.to_owned()
+    // The content column of the list item being continued, if any: its
+    // continuation lines are indented to it, as rustdoc's Markdown wants.
+    let mut list_indent: Option<usize> = None;
+    // Whether a block quote is being continued: its lines keep the `>`.
+    let mut in_quote = false;
+    let mut lines = Vec::new();
+    for raw in text.lines() {
+        let trimmed = raw.trim_start();
+        let line = if let Some(info) = trimmed.strip_prefix("```") {
+            let opening = !in_fence;
+            in_fence = !in_fence;
+            list_indent = None;
+            if opening && !info.trim().starts_with("text") {
+                "```text".to_owned()
             } else {
-                trimmed.to_owned()
-            };
-            if line.is_empty() {
-                String::new()
-            } else {
-                format!(" {line}")
+                "```".to_owned()
             }
-        })
-        .collect();
+        } else if in_fence {
+            raw.to_owned()
+        } else if trimmed.is_empty() {
+            list_indent = None;
+            in_quote = false;
+            String::new()
+        } else if trimmed.starts_with('>') {
+            in_quote = true;
+            trimmed.to_owned()
+        } else if in_quote {
+            format!("> {trimmed}")
+        } else if let Some(width) = list_marker_width(trimmed) {
+            list_indent = Some(width);
+            trimmed.to_owned()
+        } else if let Some(indent) = list_indent {
+            format!("{}{trimmed}", " ".repeat(indent))
+        } else {
+            trimmed.to_owned()
+        };
+        lines.push(if line.is_empty() {
+            line
+        } else {
+            format!(" {line}")
+        });
+    }
     if in_fence {
         lines.push(" ```".to_owned());
     }
     lines
+}
+
+/// The width of a Markdown list marker starting `line` (`- `, `* `, `+ `,
+/// `1. `, `1) `), if it starts with one.
+fn list_marker_width(line: &str) -> Option<usize> {
+    if ["- ", "* ", "+ "]
+        .iter()
+        .any(|marker| line.starts_with(marker))
+    {
+        return Some(2);
+    }
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    let rest = &line[digits..];
+    (digits > 0 && digits < 10 && (rest.starts_with(". ") || rest.starts_with(") ")))
+        .then_some(digits + 2)
 }
 
 /// The Rust type for a model type; `named` is the path prefix of the
@@ -121,6 +154,7 @@ pub(crate) fn rust_type(ty: &TypeRef, named: &TokenStream, ctx: &Context) -> Tok
         TypeRef::F32 => quote!(f32),
         TypeRef::F64 => quote!(f64),
         TypeRef::String => quote!(::std::string::String),
+        TypeRef::Bytes => quote!(::std::vec::Vec<u8>),
         TypeRef::DateTime => {
             let private = &ctx.private;
             quote!(#private::chrono::DateTime<#private::chrono::FixedOffset>)

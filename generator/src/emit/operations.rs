@@ -121,16 +121,28 @@ fn builder(op: &Operation, ctx: &Context) -> TokenStream {
     });
     let body = op.body.as_ref().map(|body| {
         let field = ident(&body.name);
-        let encode = match body.encoding {
-            BodyEncoding::Json => quote!(json),
-            BodyEncoding::Form => quote!(form),
+        // Serialised bodies are borrowed; raw ones are moved into the request.
+        let borrowed = matches!(body.encoding, BodyEncoding::Json | BodyEncoding::Form);
+        let encode = |value: TokenStream| match &body.encoding {
+            BodyEncoding::Json => quote!(.json(#value)),
+            BodyEncoding::Form => quote!(.form(#value)),
+            BodyEncoding::Text(media) | BodyEncoding::Bytes(media) => {
+                quote!(.header("content-type", #media).body(#value))
+            }
+        };
+        let field = if borrowed {
+            quote!(&self.#field)
+        } else {
+            quote!(self.#field)
         };
         if body.required {
-            quote!(let request = request.#encode(&self.#field);)
+            let call = encode(field);
+            quote!(let request = request #call;)
         } else {
+            let call = encode(quote!(body));
             quote! {
-                let request = match &self.#field {
-                    ::std::option::Option::Some(body) => request.#encode(body),
+                let request = match #field {
+                    ::std::option::Option::Some(body) => request #call,
                     ::std::option::Option::None => request,
                 };
             }

@@ -45,6 +45,8 @@ pub(crate) enum TypeRef {
     F32,
     F64,
     String,
+    /// Raw bytes (`Vec<u8>`), for bodies sent as they are.
+    Bytes,
     /// `format: date-time`: a timestamp with its UTC offset.
     DateTime,
     /// `format: date`: a calendar date.
@@ -191,12 +193,17 @@ pub(crate) struct Body {
 }
 
 /// How a request body is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum BodyEncoding {
     /// `application/json` and `*+json`.
     Json,
     /// `application/x-www-form-urlencoded`.
     Form,
+    /// `text/*`: a `String` sent as is, with this content type.
+    Text(String),
+    /// Anything else but multipart: bytes sent as is, with this content
+    /// type (`application/octet-stream`, `application/jwt`, images, ...).
+    Bytes(String),
 }
 
 /// What a successful call returns.

@@ -257,6 +257,21 @@ fn body_of(
                 })
                 .map(|(media_type, content)| (media_type, content, BodyEncoding::Form))
         });
+    // Then the first media type that is not multipart, sent as is.
+    let chosen = chosen.or_else(|| {
+        body.content
+            .iter()
+            .find(|(media_type, _)| !media_essence(media_type).starts_with("multipart/"))
+            .map(|(media_type, content)| {
+                let essence = media_essence(media_type);
+                let encoding = if essence.starts_with("text/") {
+                    BodyEncoding::Text(essence)
+                } else {
+                    BodyEncoding::Bytes(essence)
+                };
+                (media_type, content, encoding)
+            })
+    });
     let Some((media_type, content, encoding)) = chosen else {
         if let Some(media_type) = body.content.keys().next() {
             warnings.push(Warning {
@@ -270,9 +285,13 @@ fn body_of(
         "{pointer}/content/{}/schema",
         escape_pointer_token(media_type)
     );
-    let ty = match &content.schema {
-        Some(schema) => types.type_of(schema, &format!("{builder_name} body"), &content_pointer),
-        None => TypeRef::Json,
+    let ty = match (&encoding, &content.schema) {
+        (BodyEncoding::Text(_), _) => TypeRef::String,
+        (BodyEncoding::Bytes(_), _) => TypeRef::Bytes,
+        (_, Some(schema)) => {
+            types.type_of(schema, &format!("{builder_name} body"), &content_pointer)
+        }
+        (_, None) => TypeRef::Json,
     };
     Some(Body {
         name: param_names.unique("body".to_owned()),
