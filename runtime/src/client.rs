@@ -14,7 +14,7 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::auth::{ClientAuthMethod, Credential, CredentialHeader, Grant, OAuth2};
-use crate::cache::{TokenCache, TokenKey};
+use crate::cache::{TokenCache, TokenKey, TokenStore};
 use crate::clock::{Clock, SystemClock};
 use crate::connection::{Connection, Proxy, TlsVersion};
 use crate::device;
@@ -54,6 +54,7 @@ pub struct ClientBuilder<C = Client> {
     default_lifetime: Option<Duration>,
     allow_insecure_http: bool,
     inspector: Option<Arc<dyn Inspector>>,
+    token_store: Option<Arc<dyn TokenStore>>,
     client: PhantomData<fn() -> C>,
 }
 
@@ -89,6 +90,7 @@ impl<C: GeneratedClient> ClientBuilder<C> {
             default_lifetime: None,
             allow_insecure_http: false,
             inspector: None,
+            token_store: None,
             client: PhantomData,
         }
     }
@@ -213,6 +215,13 @@ impl<C: GeneratedClient> ClientBuilder<C> {
         self
     }
 
+    /// Keeps tokens in `store` as well as in memory, so they outlive the
+    /// process (the in-memory cache stays in front of it).
+    pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.token_store = Some(store);
+        self
+    }
+
     /// Hands every token and API exchange, secrets redacted, to
     /// `inspector`.
     pub fn inspector(mut self, inspector: Arc<dyn Inspector>) -> Self {
@@ -275,7 +284,7 @@ impl<C: GeneratedClient> ClientBuilder<C> {
                 refresh_skew: self.auto_refresh.then_some(self.refresh_skew),
                 default_lifetime: self.default_lifetime,
                 allow_insecure_http: self.allow_insecure_http,
-                tokens: TokenCache::default(),
+                tokens: TokenCache::with_store(self.token_store),
                 client_auth_memory: Mutex::default(),
                 metadata: tokio::sync::Mutex::default(),
                 inspector: self.inspector,
@@ -410,11 +419,12 @@ impl Client {
             let response = response.map_err(transport)?;
             let status = response.status();
             if status == reqwest::StatusCode::UNAUTHORIZED && !used.is_empty() {
+                // The tokens are bad whether or not the call can be replayed.
+                for used in &used {
+                    self.inner.tokens.reject(&used.key, &used.token).await;
+                }
                 if let Some(again) = replay.take() {
-                    tracing::debug!("401 with a cached token: renewing it and retrying once");
-                    for used in &used {
-                        self.inner.tokens.reject(&used.key, &used.token).await;
-                    }
+                    tracing::debug!("401 with a cached token: renewed it, retrying once");
                     request = again;
                     continue;
                 }
@@ -517,8 +527,7 @@ impl Client {
     ) -> Result<(TokenKey, Arc<Token>), TokenError> {
         let (key, token_url) = self.token_key(oauth, scopes).await?;
         let clock = self.inner.clock.clone();
-        let token = self
-            .inner
+        self.inner
             .tokens
             .get_or_fetch(
                 &key,
@@ -537,8 +546,7 @@ impl Client {
                     Ok(token)
                 },
             )
-            .await?;
-        Ok((key, token))
+            .await
     }
 
     /// The cache key of `oauth`'s tokens for `scopes`, and its token URL.
@@ -611,9 +619,15 @@ impl Client {
             params.push(("scope".to_owned(), scopes.join(" ")));
         }
         let started = self.inner.clock.now();
-        let answer = device::request_code(&self.inner.token_http, &endpoint, oauth, &params)
-            .await
-            .map_err(token_error)?;
+        let answer = device::request_code(
+            &self.inner.token_http,
+            &endpoint,
+            oauth,
+            &params,
+            self.inner.allow_insecure_http,
+        )
+        .await
+        .map_err(token_error)?;
         Ok(DeviceAuthorization {
             client: self,
             oauth,
@@ -1045,7 +1059,8 @@ impl DeviceAuthorization<'_> {
             };
             match self.client.exchange(self.oauth, &request, false).await {
                 Ok(token) => {
-                    self.client.inner.tokens.store(&self.key, token).await;
+                    let now = self.client.inner.clock.now();
+                    self.client.inner.tokens.store(&self.key, token, now).await;
                     return Ok(());
                 }
                 Err(TokenError::OAuth2(e)) if e.error == "authorization_pending" => {}

@@ -24,11 +24,32 @@ pub enum TlsVersion {
 }
 
 /// A proxy for every request.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Proxy {
     /// `http://`, `https://` or `socks5://` with host and port.
     pub(crate) url: String,
     pub(crate) credentials: Option<(String, SecretString)>,
+}
+
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Proxy")
+            .field("url", &without_password(&self.url))
+            .field("username", &self.credentials.as_ref().map(|(user, _)| user))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A proxy URL with any password in it replaced.
+fn without_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("redacted"));
+            parsed.to_string()
+        }
+        Ok(_) => url.to_owned(),
+        Err(_) => "(not a URL)".to_owned(),
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -71,7 +92,11 @@ impl Connection {
         }
         if let Some(proxy) = &self.proxy {
             let mut configured = reqwest::Proxy::all(&proxy.url).map_err(|e| {
-                Error::Config(format!("proxy `{}`: {}", proxy.url, e.without_url()))
+                Error::Config(format!(
+                    "proxy `{}`: {}",
+                    without_password(&proxy.url),
+                    e.without_url()
+                ))
             })?;
             if let Some((username, password)) = &proxy.credentials {
                 configured = configured.basic_auth(username, password.expose_secret());

@@ -29,7 +29,16 @@ pub(crate) async fn request_code(
     endpoint: &Url,
     oauth: &OAuth2,
     params: &[(String, String)],
+    allow_insecure: bool,
 ) -> Result<DeviceCode, TokenError> {
+    if oauth.client_secret.is_some()
+        && !allow_insecure
+        && !crate::oauth2::is_secure_endpoint(endpoint)
+    {
+        return Err(TokenError::InsecureUrl {
+            url: endpoint.to_string(),
+        });
+    }
     let mut form: Vec<(&str, &str)> = params
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))

@@ -5,18 +5,28 @@
 /// What replaces a secret in an exchange.
 pub const REDACTED: &str = "[redacted]";
 
-/// Form parameters whose values are secrets.
-const SECRET_PARAMS: &[&str] = &[
-    "client_secret",
-    "password",
-    "refresh_token",
-    "code",
-    "code_verifier",
-    "client_assertion",
-    "assertion",
-    "subject_token",
-    "actor_token",
-    "device_code",
+/// Form parameters shown as they are; every other value (secrets, and
+/// extra parameters that may hold credentials) is redacted.
+const PLAIN_PARAMS: &[&str] = &[
+    "grant_type",
+    "scope",
+    "client_id",
+    "username",
+    "redirect_uri",
+    "client_assertion_type",
+    "audience",
+    "resource",
+];
+
+/// Headers whose values are credentials whoever set them.
+const SECRET_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "x-api-key",
+    "api-key",
+    "x-auth-token",
 ];
 
 /// Response members whose values are secrets.
@@ -76,24 +86,39 @@ pub struct ApiExchange {
 pub(crate) fn redact_form(form: &[(&str, &str)]) -> Vec<(String, String)> {
     form.iter()
         .map(|(name, value)| {
-            let value = if SECRET_PARAMS.contains(name) {
-                REDACTED
-            } else {
+            let value = if PLAIN_PARAMS.contains(name) {
                 value
+            } else {
+                REDACTED
             };
             ((*name).to_owned(), value.to_owned())
         })
         .collect()
 }
 
-/// A token response body with every token replaced.
-pub(crate) fn redact_token_body(body: &[u8]) -> String {
+/// A token response body with every token replaced, also at a configured
+/// token path; a body that is not JSON is only measured.
+pub(crate) fn redact_token_body(body: &[u8], token_path: Option<&str>) -> String {
     match serde_json::from_slice::<serde_json::Value>(body) {
         Ok(mut json) => {
             redact_members(&mut json);
+            if let Some(path) = token_path {
+                let path = path.strip_prefix("$.").unwrap_or(path);
+                let target = path
+                    .split('.')
+                    .try_fold(&mut json, |value, step| match value {
+                        serde_json::Value::Array(items) => {
+                            items.get_mut(step.parse::<usize>().ok()?)
+                        }
+                        other => other.get_mut(step),
+                    });
+                if let Some(value) = target {
+                    *value = serde_json::Value::String(REDACTED.to_owned());
+                }
+            }
             json.to_string()
         }
-        Err(_) => String::from_utf8_lossy(body).chars().take(1000).collect(),
+        Err(_) => format!("[{} bytes, not JSON]", body.len()),
     }
 }
 
@@ -118,7 +143,7 @@ pub(crate) fn header_pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String,
     headers
         .iter()
         .map(|(name, value)| {
-            let shown = if value.is_sensitive() {
+            let shown = if value.is_sensitive() || SECRET_HEADERS.contains(&name.as_str()) {
                 REDACTED.to_owned()
             } else {
                 String::from_utf8_lossy(value.as_bytes()).into_owned()
@@ -159,12 +184,17 @@ mod tests {
             ("grant_type", "password"),
             ("password", "hunter2"),
             ("username", "ann"),
+            ("x_secret_param", "{client_secret} filled in"),
         ]);
+        assert_eq!(form[3].1, REDACTED);
         assert_eq!(form[1], ("password".to_owned(), REDACTED.to_owned()));
         assert_eq!(form[2], ("username".to_owned(), "ann".to_owned()));
         let body = redact_token_body(
-            br#"{"access_token":"a","data":{"refresh_token":"r"},"expires_in":5}"#,
+            br#"{"access_token":"a","data":{"refresh_token":"r","tok":"t"},"expires_in":5}"#,
+            Some("data.tok"),
         );
+        assert!(!body.contains("\"t\""), "{body}");
+        assert_eq!(redact_token_body(b"token=abc", None), "[9 bytes, not JSON]");
         assert!(!body.contains("\"a\"") && !body.contains("\"r\""), "{body}");
         assert!(body.contains("expires_in"), "{body}");
         let url = url::Url::parse("https://h/p?api_key=k1&limit=2").unwrap();

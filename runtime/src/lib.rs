@@ -48,6 +48,7 @@ mod params;
 pub mod security;
 mod serde_helpers;
 
+pub use cache::{StoredToken, TokenStore};
 pub use chrono;
 pub use client::{Client, ClientBuilder, DeviceAuthorization, GeneratedClient};
 pub use connection::TlsVersion;

@@ -29,6 +29,9 @@ pub(crate) struct Token {
     pub(crate) refresh_token: Option<SecretString>,
     pub(crate) obtained_at: Instant,
     pub(crate) expires_at: Option<Instant>,
+    /// The scopes granted, when the response said (`scope`); otherwise
+    /// those requested.
+    pub(crate) scopes: Option<Vec<String>>,
     /// Set when the API rejected the token; it is then only good for its
     /// refresh token.
     pub(crate) rejected: bool,
@@ -223,7 +226,11 @@ pub(crate) async fn request_token(
     let body = read_capped(response, request.url).await;
     if let Some(exchange) = &mut exchange {
         exchange.status = Some(status.as_u16());
-        exchange.response_body = body.as_ref().ok().map(|body| redact_token_body(body));
+        let token_path = request.paths.map(|p| p.access_token.as_str());
+        exchange.response_body = body
+            .as_ref()
+            .ok()
+            .map(|body| redact_token_body(body, token_path));
     }
     report(&exchange);
     let body = body?;
@@ -312,6 +319,10 @@ pub(crate) fn parse_token_response(
     }
     .filter(|seconds| *seconds >= 0.0)
     .and_then(|seconds| Duration::try_from_secs_f64(seconds.min(MAX_LIFETIME.as_secs_f64())).ok());
+    let scopes = json
+        .get("scope")
+        .and_then(|s| s.as_str())
+        .map(|s| s.split_whitespace().map(str::to_owned).collect());
     let refresh_token = match json.get("refresh_token") {
         Some(serde_json::Value::String(token)) if !token.is_empty() => {
             Some(SecretString::from(token.clone()))
@@ -323,6 +334,7 @@ pub(crate) fn parse_token_response(
         refresh_token,
         obtained_at: now,
         expires_at: expires_in.and_then(|lifetime| now.checked_add(lifetime)),
+        scopes,
         rejected: false,
     })
 }
@@ -512,6 +524,7 @@ mod tests {
             refresh_token: None,
             obtained_at: now,
             expires_at: Some(now + Duration::from_secs(lifetime)),
+            scopes: None,
             rejected: false,
         };
         let skew = Some(Duration::from_secs(60));

@@ -1359,3 +1359,60 @@ async fn binary_and_text_bodies_are_sent_as_they_are() {
     assert_eq!(notes[0].body, b"good dog");
     assert!(notes[1].body.is_empty());
 }
+
+/// A token store as a user would write one, in memory here.
+#[derive(Default)]
+struct MemoryStore(std::sync::Mutex<std::collections::HashMap<String, runtime::StoredToken>>);
+
+impl runtime::TokenStore for MemoryStore {
+    fn load(&self, key: &str) -> Option<runtime::StoredToken> {
+        self.0.lock().unwrap().get(key).cloned()
+    }
+    fn save(&self, key: &str, token: &runtime::StoredToken) {
+        self.0.lock().unwrap().insert(key.to_owned(), token.clone());
+    }
+}
+
+#[tokio::test]
+async fn a_token_store_lets_a_new_client_reuse_tokens() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "stored-tok", "expires_in": 3600, "refresh_token": "stored-r",
+            "scope": "read write",
+        })))
+        .mount(&server)
+        .await;
+    mount_api(&server, "stored-tok").await;
+    let store = Arc::new(MemoryStore::default());
+    let client_with_store = || {
+        Client::builder()
+            .base_url(format!("{}/api", server.uri()))
+            .auth(auth::Oauth::client_credentials(CLIENT_ID, CLIENT_SECRET))
+            .token_store(store.clone())
+            .build()
+            .unwrap()
+    };
+
+    client_with_store().list_pets().send().await.unwrap();
+    // A new client (a restarted process) finds the token in the store.
+    client_with_store().list_pets().send().await.unwrap();
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), 1);
+
+    let saved = store.0.lock().unwrap();
+    assert_eq!(saved.len(), 1);
+    let (key, token) = saved.iter().next().unwrap();
+    assert!(
+        key.len() == 64 && key.chars().all(|c| c.is_ascii_hexdigit()),
+        "{key}"
+    );
+    assert_eq!(
+        runtime::ExposeSecret::expose_secret(token.refresh_token.as_ref().unwrap()),
+        "stored-r"
+    );
+    assert_eq!(
+        token.scopes.as_deref(),
+        Some(&["read".to_owned(), "write".to_owned()][..])
+    );
+}

@@ -267,13 +267,15 @@ fn constructors(scheme: &Scheme, ctx: &Context) -> Vec<Constructor> {
                             .as_deref()
                             .unwrap_or_default();
                         let all: Vec<&str> = flow.scopes.iter().map(|(s, _)| s.as_str()).collect();
+                        // No declared scopes: none asked for.
+                        let scopes = (!all.is_empty()).then(|| quote!(.scopes([#(#all),*])));
                         (
                             "authorization_code",
                             "The authorization code grant with PKCE: `authorize()` gives the URL to send the user to (`{authorization_url}`), `finish_authorization` takes the code they come back with. Asks for every scope the flow declares unless `scopes` says otherwise.",
                             vec![("client_id", string.clone()), ("redirect_uri", string.clone())],
                             quote! {
                                 #private::OAuth2::authorization_code(Self::NAME, #authorization_url, #url, client_id, redirect_uri)
-                                    .scopes([#(#all),*])
+                                    #scopes
                             },
                         )
                     }
@@ -283,13 +285,15 @@ fn constructors(scheme: &Scheme, ctx: &Context) -> Vec<Constructor> {
                             .as_deref()
                             .unwrap_or_default();
                         let all: Vec<&str> = flow.scopes.iter().map(|(s, _)| s.as_str()).collect();
+                        // No declared scopes: none asked for.
+                        let scopes = (!all.is_empty()).then(|| quote!(.scopes([#(#all),*])));
                         (
                             "device_authorization",
                             "The device authorization grant (RFC 8628): `Client::start_device_authorization(NAME)` gives the code the user enters, `wait()` polls until they did. Asks for every scope the flow declares unless `scopes` says otherwise.",
                             vec![("client_id", string.clone())],
                             quote! {
                                 #private::OAuth2::device_authorization(Self::NAME, #device_url, #url, client_id)
-                                    .scopes([#(#all),*])
+                                    #scopes
                             },
                         )
                     }
