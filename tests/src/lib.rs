@@ -86,3 +86,20 @@ pub fn corpus_dir() -> Option<PathBuf> {
     eprintln!("skipped: {} not found beside the checkout", dir.display());
     None
 }
+
+/// The OpenAPI documents (JSON or YAML) in the corpus directory, sorted by
+/// name.
+pub fn corpus_documents(corpus: &std::path::Path) -> Vec<PathBuf> {
+    let mut documents: Vec<PathBuf> = std::fs::read_dir(corpus)
+        .expect("the corpus directory is readable")
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("json" | "yaml" | "yml")
+            )
+        })
+        .collect();
+    documents.sort();
+    documents
+}

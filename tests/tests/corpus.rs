@@ -6,24 +6,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use generator::Options;
-use integration_tests::{corpus_dir, workspace_root};
+use integration_tests::{corpus_dir, corpus_documents, workspace_root};
 
 /// The documents in the corpus directory, smallest first: workers pop the
 /// largest, slowest ones first.
 fn documents(corpus: &Path) -> Vec<PathBuf> {
-    let mut documents: Vec<(u64, PathBuf)> = std::fs::read_dir(corpus)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| {
-            matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("json" | "yaml" | "yml")
-            )
-        })
-        .map(|path| (std::fs::metadata(&path).unwrap().len(), path))
-        .collect();
-    documents.sort();
-    documents.into_iter().map(|(_, path)| path).collect()
+    let mut documents = corpus_documents(corpus);
+    documents.sort_by_key(|path| std::fs::metadata(path).map_or(0, |m| m.len()));
+    documents
 }
 
 #[test]

@@ -9,22 +9,12 @@
 //! discord's API key in the Authorization header).
 
 use generator::{InspectFormat, Options};
-use integration_tests::corpus_dir;
+use integration_tests::{corpus_dir, corpus_documents};
 
 #[test]
 fn every_corpus_document() {
     let Some(corpus) = corpus_dir() else { return };
-    let mut documents: Vec<_> = std::fs::read_dir(&corpus)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| {
-            matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("json" | "yaml" | "yml")
-            )
-        })
-        .collect();
-    documents.sort();
+    let documents = corpus_documents(&corpus);
     assert_eq!(documents.len(), 29, "the corpus README lists 29 documents");
     for document in documents {
         let name = document.file_stem().unwrap().to_string_lossy().into_owned();
