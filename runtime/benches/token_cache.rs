@@ -7,8 +7,9 @@
 //!   client, server and path. `raw_reqwest` is the same GET without the
 //!   runtime, for context.
 //! * `cold_cache/N`: N concurrent calls of an OAuth2 operation on a fresh
-//!   client (empty token cache); every iteration checks that the
-//!   authorization server saw exactly one token request.
+//!   client (empty token cache), released together from a barrier; every
+//!   iteration checks that the authorization server saw exactly one token
+//!   request.
 //!
 //! After criterion, a report measured outside it: the cache-hit overhead
 //! from interleaved pairs (plain, cached, plain, cached, …, so that drift of
@@ -37,6 +38,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
@@ -253,35 +255,40 @@ fn bench_cache_hit(
     group.finish();
 }
 
-/// Runs `n` concurrent calls on a fresh client; the per-call latencies, the
-/// number of token requests the server saw, the failed calls, and the wall
-/// time of the whole burst.
+/// Runs `n` concurrent calls on a fresh client, all released at once from
+/// a barrier; the per-call latencies (from the release to each call's end),
+/// the number of token requests the server saw, the failed calls, and the
+/// wall time of the whole burst.
 async fn burst(
     server: &Server,
     http: &reqwest::Client,
     n: usize,
+    operation: &'static Operation,
 ) -> (Vec<Duration>, usize, usize, Duration) {
     let client = server.client(http);
     let before = server.token_requests(http).await;
-    let started = Instant::now();
+    let barrier = Arc::new(tokio::sync::Barrier::new(n + 1));
     let tasks: Vec<_> = (0..n)
         .map(|_| {
             let client = client.clone();
+            let barrier = barrier.clone();
             tokio::spawn(async move {
-                let started = Instant::now();
-                let result = call(&client, &AUTHED).await;
-                (started.elapsed(), result.is_ok())
+                barrier.wait().await;
+                let result = call(&client, operation).await;
+                (Instant::now(), result.is_ok())
             })
         })
         .collect();
+    barrier.wait().await;
+    let released = Instant::now();
     let mut latencies = Vec::with_capacity(n);
     let mut errors = 0;
     for task in tasks {
-        let (latency, ok) = task.await.expect("task");
-        latencies.push(latency);
+        let (finished, ok) = task.await.expect("task");
+        latencies.push(finished.saturating_duration_since(released));
         errors += usize::from(!ok);
     }
-    let wall = started.elapsed();
+    let wall = released.elapsed();
     let token_requests = server.token_requests(http).await - before;
     (latencies, token_requests, errors, wall)
 }
@@ -297,13 +304,14 @@ fn bench_cold_cache(
     group.sampling_mode(SamplingMode::Flat).sample_size(10);
     for &n in sizes {
         // Opens the connections once; later bursts reuse them.
-        rt.block_on(burst(server, http, n));
+        rt.block_on(burst(server, http, n, &AUTHED));
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, &n| {
             b.iter_custom(|iterations| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iterations {
-                    let (_, token_requests, errors, wall) = rt.block_on(burst(server, http, n));
+                    let (_, token_requests, errors, wall) =
+                        rt.block_on(burst(server, http, n, &AUTHED));
                     assert_eq!(token_requests, 1, "token requests of a cold-cache burst");
                     assert_eq!(errors, 0, "failed calls in a cold-cache burst");
                     total += wall;
@@ -372,12 +380,24 @@ struct BurstReport {
     /// Sorted, over all measured rounds.
     latencies: Vec<Duration>,
     walls: Vec<Duration>,
+    /// The same bursts of an anonymous operation (no token at all), for
+    /// what N concurrent requests cost this machine and server anyway.
+    plain_latencies: Vec<Duration>,
+    plain_walls: Vec<Duration>,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index]
+}
+
+fn median(sorted: &[Duration]) -> Duration {
+    sorted[sorted.len() / 2]
 }
 
 impl BurstReport {
     fn percentile(&self, p: f64) -> Duration {
-        let index = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
-        self.latencies[index]
+        percentile(&self.latencies, p)
     }
 }
 
@@ -393,16 +413,24 @@ async fn burst_report(
         errors: 0,
         latencies: Vec::with_capacity(n * rounds),
         walls: Vec::new(),
+        plain_latencies: Vec::with_capacity(n * rounds),
+        plain_walls: Vec::new(),
     };
     for _ in 0..rounds.max(1) {
-        let (latencies, token_requests, errors, wall) = burst(server, http, n).await;
+        let (latencies, token_requests, errors, wall) = burst(server, http, n, &AUTHED).await;
         report.token_requests.push(token_requests);
         report.errors += errors;
         report.latencies.extend(latencies);
         report.walls.push(wall);
+        let (latencies, _, errors, wall) = burst(server, http, n, &PLAIN).await;
+        report.errors += errors;
+        report.plain_latencies.extend(latencies);
+        report.plain_walls.push(wall);
     }
     report.latencies.sort();
     report.walls.sort();
+    report.plain_latencies.sort();
+    report.plain_walls.sort();
     report
 }
 
@@ -440,7 +468,13 @@ fn render_report(hit: Option<&HitReport>, bursts: &[BurstReport], delay_ms: u64)
             ms(burst.percentile(0.9)),
             ms(burst.percentile(0.99)),
             ms(*burst.latencies.last().expect("latencies")),
-            ms(burst.walls[burst.walls.len() / 2]),
+            ms(median(&burst.walls)),
+        ));
+        out.push_str(&format!(
+            "           same burst without auth: p50 {:.1} ms, p99 {:.1} ms, burst wall median {:.1} ms\n",
+            ms(percentile(&burst.plain_latencies, 0.5)),
+            ms(percentile(&burst.plain_latencies, 0.99)),
+            ms(median(&burst.plain_walls)),
         ));
     }
     out
@@ -459,7 +493,10 @@ fn to_json(hit: Option<&HitReport>, bursts: &[BurstReport], delay_ms: u64) -> St
                 "p90_ms": ms(burst.percentile(0.9)),
                 "p99_ms": ms(burst.percentile(0.99)),
                 "max_ms": ms(*burst.latencies.last().expect("latencies")),
-                "wall_median_ms": ms(burst.walls[burst.walls.len() / 2]),
+                "wall_median_ms": ms(median(&burst.walls)),
+                "plain_p50_ms": ms(percentile(&burst.plain_latencies, 0.5)),
+                "plain_p99_ms": ms(percentile(&burst.plain_latencies, 0.99)),
+                "plain_wall_median_ms": ms(median(&burst.plain_walls)),
             })
         })
         .collect();
