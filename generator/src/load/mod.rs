@@ -324,6 +324,17 @@ fn load_json(name: &str, text: &str) -> (serde_json::Value, Document) {
     (serde_json::to_value(&document.api).unwrap(), document)
 }
 
+/// A media type without its parameters, lower-cased
+/// (`Application/JSON; charset=utf-8` is `application/json`).
+pub(crate) fn media_essence(media_type: &str) -> String {
+    media_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

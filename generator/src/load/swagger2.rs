@@ -324,7 +324,7 @@ impl Converter<'_> {
         let mut media_types: Vec<String> = consumes
             .iter()
             .filter(|m| {
-                let essence = essence(m);
+                let essence = super::media_essence(m);
                 essence == FORM || essence == MULTIPART
             })
             .cloned()
@@ -495,15 +495,6 @@ impl OrFallback for Vec<String> {
             self
         }
     }
-}
-
-fn essence(media_type: &str) -> String {
-    media_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
 }
 
 /// One server per scheme; a relative URL (the base path) when there is no

@@ -11,7 +11,7 @@ use super::security::{self, Scheme};
 use super::types::TypeBuilder;
 use super::{Body, BodyEncoding, Operation, Param, ParamLocation, Response, TypeRef};
 use crate::error::{escape_pointer_token, Error, Warning};
-use crate::load::Document;
+use crate::load::{media_essence, Document};
 
 /// Client methods that operations cannot take.
 const CLIENT_METHODS: &[&str] = &["builder", "base_url", "runtime", "clone", "fmt"];
@@ -199,16 +199,6 @@ fn parameter_of(
         explode,
         doc: data.description.clone(),
     })
-}
-
-/// The media type without parameters, lower-cased.
-fn media_essence(media_type: &str) -> String {
-    media_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
 }
 
 fn is_json(media_type: &str) -> bool {
