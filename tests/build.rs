@@ -7,7 +7,15 @@ use std::path::Path;
 
 /// Fixtures of one feature of the generated types each (and of hostile
 /// names), snapshotted by `tests/type_snapshots.rs`.
-const TYPE_FIXTURES: &[&str] = &["enums", "all_of", "one_of", "maps", "formats", "hostile"];
+const TYPE_FIXTURES: &[&str] = &[
+    "enums",
+    "all_of",
+    "one_of",
+    "maps",
+    "formats",
+    "hostile",
+    "operations",
+];
 
 fn generate(spec: &Path, file_name: &str) {
     if let Err(error) = generator::Generator::new()

@@ -1089,10 +1089,10 @@ pub fn env_var(variable: &'static str) -> Result<String, Error> {
 }
 
 /// Reads a success response as JSON of type `T`.
-pub async fn decode_json<T: serde::de::DeserializeOwned>(
+pub async fn decode_json<T: serde::de::DeserializeOwned, E>(
     operation: &'static Operation,
     response: Response,
-) -> Result<T, Error> {
+) -> Result<T, Error<E>> {
     let body = response.bytes().await.map_err(|source| Error::Transport {
         operation: operation.id,
         source: source.without_url(),

@@ -1,14 +1,17 @@
 //! Errors of a generated client's calls, split by cause.
 
+use std::convert::Infallible;
 use std::fmt;
 
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
-/// A failed call.
+/// A failed call. `E` is the type of the error bodies the operation
+/// documents ([`Error::ErrorResponse`]); operations that document none use
+/// `Error<Infallible>`, which is plain `Error`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
+pub enum Error<E = Infallible> {
     /// No configured credentials satisfy any of the operation's security
     /// requirements, and the operation does not allow anonymous calls. The
     /// request was not sent.
@@ -40,8 +43,22 @@ pub enum Error {
         #[source]
         source: reqwest::Error,
     },
+    /// The server answered with an error response the document describes,
+    /// and its body decoded as documented.
+    #[error("operation `{operation}` returned {status}")]
+    ErrorResponse {
+        /// The operation's id.
+        operation: &'static str,
+        /// The response status.
+        status: StatusCode,
+        /// The decoded body.
+        body: Box<E>,
+        /// The response's headers.
+        headers: Box<HeaderMap>,
+    },
     /// The server answered with a status the operation does not treat as
-    /// success. The raw response is kept.
+    /// success, and a body the document does not describe for it (or one
+    /// that does not decode as described). The raw response is kept.
     #[error("operation `{operation}` returned {status}")]
     Api {
         /// The operation's id.
@@ -86,13 +103,27 @@ fn describe_alternatives(alternatives: &[Vec<&'static str>]) -> String {
 }
 
 /// A response kept whole in an error.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct RawResponse {
     /// The response headers.
     pub headers: HeaderMap,
     /// The response body.
     pub body: Vec<u8>,
+}
+
+/// The body as text (lossily, and its start only), not a list of bytes.
+impl fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const SHOWN: usize = 1024;
+        let text = String::from_utf8_lossy(&self.body[..self.body.len().min(SHOWN)]);
+        let mut debug = f.debug_struct("RawResponse");
+        debug.field("headers", &self.headers).field("body", &text);
+        if self.body.len() > SHOWN {
+            debug.field("body_len", &self.body.len());
+        }
+        debug.finish()
+    }
 }
 
 /// Why a token could not be obtained.
@@ -206,11 +237,19 @@ impl fmt::Display for OAuth2ErrorResponse {
 
 impl std::error::Error for OAuth2ErrorResponse {}
 
-impl Error {
+impl<E> Error<E> {
     /// The HTTP status of an API error response, if this is one.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Error::Api { status, .. } => Some(*status),
+            Error::Api { status, .. } | Error::ErrorResponse { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The decoded body of a documented error response, if this is one.
+    pub fn error_body(&self) -> Option<&E> {
+        match self {
+            Error::ErrorResponse { body, .. } => Some(body),
             _ => None,
         }
     }
@@ -222,6 +261,80 @@ impl Error {
             _ => None,
         }
     }
+}
+
+impl Error {
+    /// The same error as an error of an operation with documented error
+    /// bodies: an [`Error::Api`] whose status and body `decode` accepts
+    /// becomes an [`Error::ErrorResponse`]. Generated code calls this.
+    #[doc(hidden)]
+    pub fn decode_body<E>(self, decode: impl FnOnce(u16, &[u8]) -> Option<E>) -> Error<E> {
+        match self {
+            Error::Api {
+                operation,
+                status,
+                response,
+            } => match decode(status.as_u16(), &response.body) {
+                Some(body) => Error::ErrorResponse {
+                    operation,
+                    status,
+                    body: Box::new(body),
+                    headers: Box::new(response.headers),
+                },
+                None => Error::Api {
+                    operation,
+                    status,
+                    response,
+                },
+            },
+            other => other.cast(),
+        }
+    }
+
+    /// The same error as an error of any operation: without a documented
+    /// body, it carries none.
+    #[doc(hidden)]
+    pub fn cast<E>(self) -> Error<E> {
+        match self {
+            Error::MissingCredentials {
+                operation,
+                alternatives,
+            } => Error::MissingCredentials {
+                operation,
+                alternatives,
+            },
+            Error::Token { scheme, source } => Error::Token { scheme, source },
+            Error::Transport { operation, source } => Error::Transport { operation, source },
+            Error::ErrorResponse { body, .. } => match *body {},
+            Error::Api {
+                operation,
+                status,
+                response,
+            } => Error::Api {
+                operation,
+                status,
+                response,
+            },
+            Error::Decode {
+                operation,
+                body,
+                source,
+            } => Error::Decode {
+                operation,
+                body,
+                source,
+            },
+            Error::Environment { variable } => Error::Environment { variable },
+            Error::Authorization(reason) => Error::Authorization(reason),
+            Error::Config(reason) => Error::Config(reason),
+        }
+    }
+}
+
+/// A documented error body, or `None` when `body` is not JSON of type `T`.
+#[doc(hidden)]
+pub fn error_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<T> {
+    serde_json::from_slice(body).ok()
 }
 
 impl TokenError {

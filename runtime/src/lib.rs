@@ -43,6 +43,7 @@ mod encoding;
 mod error;
 pub mod inspect;
 mod jwt;
+mod multipart;
 mod oauth2;
 mod params;
 pub mod security;
@@ -54,6 +55,7 @@ pub use client::{Client, ClientBuilder, DeviceAuthorization, GeneratedClient};
 pub use connection::TlsVersion;
 pub use error::{Error, OAuth2ErrorResponse, RawResponse, TokenError};
 pub use jwt::SigningKey;
+pub use multipart::FilePart;
 pub use reqwest;
 pub use secrecy::{ExposeSecret, SecretString};
 pub use tokio;
@@ -70,8 +72,11 @@ pub mod __private {
     pub use crate::client::env_var;
     pub use crate::client::{decode_json, Client, ClientBuilder, GeneratedClient};
     pub use crate::discovery::Discovery;
-    pub use crate::error::Error;
-    pub use crate::params::{header_param, path_param, query_param};
+    pub use crate::error::{error_json, Error};
+    pub use crate::multipart::{FilePart, Multipart};
+    pub use crate::params::{
+        cookie_header, cookie_param, header_param, path_param, query_param, Style,
+    };
     pub use crate::security::{ApiKeyLocation, Operation, SchemeUse};
     pub use crate::serde_helpers::{
         deserialize_integer_enum, deserialize_string_enum, deserialize_tagged,

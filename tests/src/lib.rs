@@ -51,6 +51,12 @@ pub mod hostile {
     include!(concat!(env!("OUT_DIR"), "/hostile.rs"));
 }
 
+/// The client of `fixtures/operations.yaml`: parameter styles, multipart
+/// bodies, several success responses, typed errors, server variables.
+pub mod operations {
+    include!(concat!(env!("OUT_DIR"), "/operations.rs"));
+}
+
 /// The client of `fixtures/authlib-api.yaml`, the API of the Authlib test
 /// server under `servers/authlib/`.
 pub mod authlib_api {

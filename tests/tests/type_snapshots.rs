@@ -45,8 +45,21 @@ fn hostile_names() {
 }
 
 #[test]
+fn operations() {
+    insta::assert_snapshot!("operations", generated("operations"));
+}
+
+#[test]
 fn output_is_deterministic() {
-    for fixture in ["enums", "all_of", "one_of", "maps", "formats", "hostile"] {
+    for fixture in [
+        "enums",
+        "all_of",
+        "one_of",
+        "maps",
+        "formats",
+        "hostile",
+        "operations",
+    ] {
         assert_eq!(generated(fixture), generated(fixture), "{fixture}");
     }
 }

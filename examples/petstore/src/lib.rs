@@ -28,8 +28,10 @@ pub fn client(
     builder.build()
 }
 
-/// Up to ten pets available for sale.
-pub async fn available_pets(client: &Client) -> Result<Vec<types::Pet>, Error> {
+/// Up to ten pets available for sale. The document describes error
+/// responses with a body of type `types::Error`, so the call's error carries
+/// it decoded (`Error::ErrorResponse`).
+pub async fn available_pets(client: &Client) -> Result<Vec<types::Pet>, Error<types::Error>> {
     client
         .list_pets()
         .limit(10)

@@ -4,7 +4,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc, ident, operations::argument, Context};
+use super::operations::{members, Member};
+use super::{doc, ident, Context};
 use crate::model::Api;
 
 pub(crate) fn client(api: &Api, ctx: &Context) -> TokenStream {
@@ -29,17 +30,10 @@ pub(crate) fn client(api: &Api, ctx: &Context) -> TokenStream {
         )));
         let separator = op.doc.as_ref().map(|_| quote!(#[doc = ""]));
         let deprecated = op.deprecated.then(|| quote!(#[deprecated]));
-        let (params, args): (Vec<_>, Vec<_>) = op
-            .params
+        let (params, args): (Vec<_>, Vec<_>) = members(op, ctx)
             .iter()
-            .filter(|p| p.required)
-            .map(|p| argument(&p.name, &p.ty, ctx))
-            .chain(
-                op.body
-                    .iter()
-                    .filter(|b| b.required)
-                    .map(|b| argument(&b.name, &b.ty, ctx)),
-            )
+            .filter(|m| m.required)
+            .map(Member::argument)
             .unzip();
         let many = (params.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
         quote! {
@@ -69,8 +63,9 @@ pub(crate) fn client(api: &Api, ctx: &Context) -> TokenStream {
             }
         }
 
-        /// The error of every call.
-        pub type Error = #private::Error;
+        /// The error of a call: `Error<E>` for operations whose documented
+        /// error responses have bodies of type `E`, plain `Error` otherwise.
+        pub type Error<E = ::std::convert::Infallible> = #private::Error<E>;
 
         impl Client {
             #builder_doc
@@ -85,6 +80,134 @@ pub(crate) fn client(api: &Api, ctx: &Context) -> TokenStream {
             }
 
             #(#methods)*
+        }
+    }
+}
+
+/// The `server` module, when the first server's URL has variables: an enum
+/// per variable whose values are listed, and `url` to fill them in.
+pub(crate) fn server_module(api: &Api) -> TokenStream {
+    let Some(server) = &api.server else {
+        return TokenStream::new();
+    };
+    let module_doc = doc(Some(&format!(
+        "The document's first server, `{}`, and its variables. Pass [`url`] to `base_url` to choose other values than the defaults.",
+        server.url
+    )));
+    let enums = server.variables.iter().filter_map(|variable| {
+        let (name, variants) = variable.values.as_ref()?;
+        let name = ident(name);
+        let docs = doc(Some(variable.doc.as_deref().unwrap_or(&format!(
+            "The values of the `{}` variable.",
+            variable.wire
+        ))));
+        let default = variants
+            .iter()
+            .find(|v| v.wire == variable.default)
+            .map(|v| {
+                let variant = ident(&v.name);
+                quote!(#[default] #variant)
+            });
+        let listed = variants.iter().map(|v| {
+            let (variant, wire) = (ident(&v.name), &v.wire);
+            let is_default = v.wire == variable.default;
+            let text = doc(Some(&format!("`{wire}`")));
+            (!is_default).then(|| quote!(#text #variant,))
+        });
+        let default = default.map(|d| {
+            let text = doc(Some(&format!("`{}` (the default)", variable.default)));
+            quote!(#text #d,)
+        });
+        let arms = variants.iter().map(|v| {
+            let (variant, wire) = (ident(&v.name), &v.wire);
+            quote!(#name::#variant => #wire,)
+        });
+        let derive_default = default.is_some().then(|| quote!(Default,));
+        Some(quote! {
+            #docs
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, #derive_default)]
+            pub enum #name {
+                #default
+                #(#listed)*
+            }
+
+            impl #name {
+                /// The value as the URL has it.
+                pub fn as_str(self) -> &'static str {
+                    match self {
+                        #(#arms)*
+                    }
+                }
+            }
+        })
+    });
+    let params = server.variables.iter().map(|variable| {
+        let name = ident(&variable.name);
+        match &variable.values {
+            Some((ty, _)) => {
+                let ty = ident(ty);
+                quote!(#name: #ty)
+            }
+            None => quote!(#name: &str),
+        }
+    });
+    // The URL as a `format!` template: variables become `{}`.
+    let mut template = String::new();
+    let mut args = Vec::new();
+    let mut rest = server.url.as_str();
+    while let Some(start) = rest.find('{') {
+        let Some(length) = rest[start..].find('}') else {
+            break;
+        };
+        template.push_str(&rest[..start].replace('{', "{{").replace('}', "}}"));
+        let wire = &rest[start + 1..start + length];
+        match server.variables.iter().find(|v| v.wire == wire) {
+            Some(variable) => {
+                template.push_str("{}");
+                let name = ident(&variable.name);
+                args.push(match variable.values {
+                    Some(_) => quote!(#name.as_str()),
+                    None => quote!(#name),
+                });
+            }
+            None => template.push_str(
+                &rest[start..=start + length]
+                    .replace('{', "{{")
+                    .replace('}', "}}"),
+            ),
+        }
+        rest = &rest[start + length + 1..];
+    }
+    template.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    // Variables the URL does not use are still taken, and ignored.
+    let unused = server
+        .variables
+        .iter()
+        .filter(|v| !server.url.contains(&format!("{{{}}}", v.wire)))
+        .map(|v| {
+            let name = ident(&v.name);
+            quote!(let _ = #name;)
+        });
+    let body = if args.is_empty() {
+        let url = template.replace("{{", "{").replace("}}", "}");
+        quote!(::std::string::String::from(#url))
+    } else {
+        quote!(::std::format!(#template, #(#args),*))
+    };
+    let url_doc = doc(Some(&format!(
+        "`{}` with these values; the document's defaults give `{}`.",
+        server.url, api.base_url
+    )));
+    quote! {
+        #module_doc
+        pub mod server {
+            #(#enums)*
+
+            #url_doc
+            pub fn url(#(#params),*) -> ::std::string::String {
+                #(#unused)*
+                #body
+            }
         }
     }
 }

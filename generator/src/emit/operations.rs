@@ -1,11 +1,14 @@
 //! The `builders` module: one request builder per operation, whose `send`
 //! builds the request and hands it to the runtime.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 
 use super::{doc, ident, rust_type, Context};
-use crate::model::{Api, BodyEncoding, Operation, ParamLocation, Response, Security, TypeRef};
+use crate::model::{
+    Api, Body, BodyEncoding, ErrorBody, Operation, Param, ParamLocation, ParamStyle, PartKind,
+    Payload, Security, StatusMatch, StatusVariant, Success, TypeRef,
+};
 
 pub(crate) fn builders_module(api: &Api, ctx: &Context) -> TokenStream {
     let builders = api.operations.iter().map(|op| builder(op, ctx));
@@ -21,53 +24,103 @@ pub(crate) fn builders_module(api: &Api, ctx: &Context) -> TokenStream {
     }
 }
 
-/// A required argument of a client method and the expression passing it on:
-/// strings are taken as `impl Into<String>`.
-pub(crate) fn argument(name: &str, ty: &TypeRef, ctx: &Context) -> (TokenStream, TokenStream) {
-    let name = ident(name);
-    if *ty == TypeRef::String {
-        (
-            quote!(#name: impl ::std::convert::Into<::std::string::String>),
-            quote!(#name.into()),
-        )
-    } else {
-        let ty = rust_type(ty, &quote!(types::), ctx);
-        (quote!(#name: #ty), quote!(#name))
+/// A field of a request builder: a parameter, the body, or a part of a
+/// multipart body. Required ones are arguments of the client method, the
+/// others setters.
+pub(crate) struct Member {
+    pub(crate) name: Ident,
+    ty: TokenStream,
+    /// `impl Into<…>` accepted as an argument, when not the type itself.
+    into: Option<TokenStream>,
+    pub(crate) required: bool,
+    setter_doc: TokenStream,
+}
+
+impl Member {
+    /// The client method's argument and the expression passing it on.
+    pub(crate) fn argument(&self) -> (TokenStream, TokenStream) {
+        let (name, ty) = (&self.name, &self.ty);
+        match &self.into {
+            Some(into) => (
+                quote!(#name: impl ::std::convert::Into<#into>),
+                quote!(#name.into()),
+            ),
+            None => (quote!(#name: #ty), quote!(#name)),
+        }
     }
+}
+
+/// The members of an operation's request builder, in order: parameters,
+/// then the body or its parts.
+pub(crate) fn members(op: &Operation, ctx: &Context) -> Vec<Member> {
+    let private = &ctx.private;
+    let named = quote!(types::);
+    let member = |name: &str, ty: &TypeRef, required: bool, doc_text: &str| {
+        let into = (*ty == TypeRef::String).then(|| quote!(::std::string::String));
+        Member {
+            name: ident(name),
+            ty: rust_type(ty, &named, ctx),
+            into,
+            required,
+            setter_doc: doc(Some(doc_text)),
+        }
+    };
+    let mut members: Vec<Member> = op
+        .params
+        .iter()
+        .map(|p| {
+            let fallback = format!("The `{}` parameter.", p.wire);
+            member(
+                &p.name,
+                &p.ty,
+                p.required,
+                p.doc.as_deref().unwrap_or(&fallback),
+            )
+        })
+        .collect();
+    match &op.body {
+        Some(Body {
+            encoding: BodyEncoding::Multipart(parts),
+            required,
+            ..
+        }) => members.extend(parts.iter().map(|part| {
+            let fallback = format!("The `{}` part of the body.", part.wire);
+            let text = part.doc.as_deref().unwrap_or(&fallback);
+            let required = *required && part.required;
+            match &part.kind {
+                PartKind::Value(ty) => member(&part.name, ty, required, text),
+                PartKind::File => Member {
+                    name: ident(&part.name),
+                    ty: quote!(#private::FilePart),
+                    into: Some(quote!(#private::FilePart)),
+                    required,
+                    setter_doc: doc(Some(text)),
+                },
+                PartKind::Files => Member {
+                    name: ident(&part.name),
+                    ty: quote!(::std::vec::Vec<#private::FilePart>),
+                    into: None,
+                    required,
+                    setter_doc: doc(Some(text)),
+                },
+            }
+        })),
+        Some(body) => members.push(member(
+            &body.name,
+            &body.ty,
+            body.required,
+            "The request body.",
+        )),
+        None => {}
+    }
+    members
 }
 
 fn builder(op: &Operation, ctx: &Context) -> TokenStream {
     let private = &ctx.private;
     let name = ident(&op.builder_name);
     let named = quote!(types::);
-
-    struct Member {
-        name: proc_macro2::Ident,
-        ty: TokenStream,
-        required: bool,
-        setter_doc: TokenStream,
-    }
-    let mut members: Vec<Member> = op
-        .params
-        .iter()
-        .map(|p| Member {
-            name: ident(&p.name),
-            ty: rust_type(&p.ty, &named, ctx),
-            required: p.required,
-            setter_doc: doc(p
-                .doc
-                .as_deref()
-                .or(Some(&format!("The `{}` parameter.", p.wire)))),
-        })
-        .collect();
-    if let Some(body) = &op.body {
-        members.push(Member {
-            name: ident(&body.name),
-            ty: rust_type(&body.ty, &named, ctx),
-            required: body.required,
-            setter_doc: doc(Some("The request body.")),
-        });
-    }
+    let members = members(op, ctx);
 
     let fields = members.iter().map(|m| {
         let (name, ty) = (&m.name, &m.ty);
@@ -103,73 +156,73 @@ fn builder(op: &Operation, ctx: &Context) -> TokenStream {
     });
 
     let operation = operation_static(op, ctx);
-    let path = path_expression(op, ctx);
     let method = ident(&op.http_method);
-    let params = op.params.iter().filter(|p| p.location != ParamLocation::Path).map(|p| {
-        let field = ident(&p.name);
-        let wire = &p.wire;
-        match p.location {
-            ParamLocation::Query => {
-                let explode = p.explode;
-                quote!(let request = #private::query_param(request, #wire, &self.#field, #explode);)
-            }
-            ParamLocation::Header => {
-                quote!(let request = #private::header_param(request, #wire, &self.#field);)
-            }
-            ParamLocation::Path => unreachable!("path parameters are filtered out above"),
-        }
-    });
-    let body = op.body.as_ref().map(|body| {
-        let field = ident(&body.name);
-        // Serialised bodies are borrowed; raw ones are moved into the request.
-        let borrowed = matches!(body.encoding, BodyEncoding::Json | BodyEncoding::Form);
-        let encode = |value: TokenStream| match &body.encoding {
-            BodyEncoding::Json => quote!(.json(#value)),
-            BodyEncoding::Form => quote!(.form(#value)),
-            BodyEncoding::Text(media) | BodyEncoding::Bytes(media) => {
-                quote!(.header("content-type", #media).body(#value))
-            }
-        };
-        let field = if borrowed {
-            quote!(&self.#field)
-        } else {
-            quote!(self.#field)
-        };
-        if body.required {
-            let call = encode(field);
-            quote!(let request = request #call;)
-        } else {
-            let call = encode(quote!(body));
-            quote! {
-                let request = match #field {
-                    ::std::option::Option::Some(body) => request #call,
-                    ::std::option::Option::None => request,
-                };
-            }
-        }
-    });
-    let (output, finish) = match &op.response {
-        Response::Empty => (
-            quote!(()),
-            quote! {
-                drop(response);
-                Ok(())
-            },
-        ),
-        Response::Json(ty) => {
-            let ty = rust_type(ty, &named, ctx);
-            (
-                ty,
-                quote!(#private::decode_json(&OPERATION, response).await),
-            )
-        }
-        Response::Raw => (quote!(#private::Response), quote!(Ok(response))),
+    let style = |p: &Param| {
+        let style = ident(match p.style {
+            ParamStyle::Simple => "Simple",
+            ParamStyle::Label => "Label",
+            ParamStyle::Matrix => "Matrix",
+            ParamStyle::Form => "Form",
+            ParamStyle::SpaceDelimited => "SpaceDelimited",
+            ParamStyle::PipeDelimited => "PipeDelimited",
+            ParamStyle::DeepObject => "DeepObject",
+        });
+        quote!(#private::Style::#style)
     };
+    let located =
+        |location: ParamLocation| op.params.iter().filter(move |p| p.location == location);
+    let queries: Vec<TokenStream> = located(ParamLocation::Query)
+        .map(|p| {
+            let (field, wire, style, explode) = (ident(&p.name), &p.wire, style(p), p.explode);
+            quote!(#private::query_param(&mut url, #wire, &self.#field, #style, #explode);)
+        })
+        .collect();
+    let request = match (path_expression(op, ctx), queries.is_empty()) {
+        (Path::Literal(path), true) => {
+            quote!(let request = self.client.inner.request(#private::Method::#method, #path);)
+        }
+        (Path::Format(path), true) => {
+            quote!(let request = self.client.inner.request(#private::Method::#method, &#path);)
+        }
+        (path, false) => {
+            let url = match path {
+                Path::Literal(path) => quote!(::std::string::String::from(#path)),
+                Path::Format(path) => path,
+            };
+            quote! {
+                let mut url = #url;
+                #(#queries)*
+                let request = self.client.inner.request(#private::Method::#method, &url);
+            }
+        }
+    };
+    let headers = located(ParamLocation::Header).map(|p| {
+        let (field, wire, explode) = (ident(&p.name), &p.wire, p.explode);
+        quote!(let request = #private::header_param(request, #wire, &self.#field, #explode);)
+    });
+    let cookies: Vec<TokenStream> = located(ParamLocation::Cookie)
+        .map(|p| {
+            let (field, wire, explode) = (ident(&p.name), &p.wire, p.explode);
+            quote!(#private::cookie_param(&mut cookies, #wire, &self.#field, #explode);)
+        })
+        .collect();
+    let cookies = (!cookies.is_empty()).then(|| {
+        quote! {
+            let mut cookies = ::std::vec::Vec::new();
+            #(#cookies)*
+            let request = #private::cookie_header(request, cookies);
+        }
+    });
+    let body = op.body.as_ref().map(|body| body_expression(body, ctx));
+
+    let (output, finish, success_enum) = success(op, ctx);
+    let (error, map_err, error_enum) = errors(op, ctx);
     let struct_doc = doc(Some(&format!(
         "A `{}` request (`{} {}`); send it with [`{}::send`].",
         op.id, op.http_method, op.path, op.builder_name
     )));
     let deprecated = op.deprecated.then(|| quote!(#[allow(deprecated)]));
+    let _ = &named;
     quote! {
         #struct_doc
         #[derive(Debug, Clone)]
@@ -189,16 +242,307 @@ fn builder(op: &Operation, ctx: &Context) -> TokenStream {
             #(#setters)*
 
             /// Sends the request.
-            pub async fn send(self) -> ::std::result::Result<#output, #private::Error> {
+            pub async fn send(self) -> ::std::result::Result<#output, #error> {
                 #operation
-                let request = self.client.inner.request(#private::Method::#method, #path);
-                #(#params)*
+                #request
+                #(#headers)*
+                #cookies
                 #body
-                let response = self.client.inner.execute(&OPERATION, request).await?;
+                let response = self.client.inner.execute(&OPERATION, request).await #map_err ?;
                 #finish
             }
         }
+
+        #success_enum
+        #error_enum
     }
+}
+
+/// Sets the body on `request`: serialised, raw, or a part per member.
+fn body_expression(body: &Body, ctx: &Context) -> TokenStream {
+    let private = &ctx.private;
+    if let BodyEncoding::Multipart(parts) = &body.encoding {
+        let parts = parts.iter().map(|part| {
+            let (field, wire) = (ident(&part.name), &part.wire);
+            let content_type = match &part.content_type {
+                Some(content_type) => quote!(::std::option::Option::Some(#content_type)),
+                None => quote!(::std::option::Option::None),
+            };
+            let required = body.required && part.required;
+            match (&part.kind, required) {
+                (PartKind::Value(_), _) => {
+                    quote!(form.value(#wire, &self.#field, #content_type);)
+                }
+                (PartKind::File, true) => quote!(form.file(#wire, &self.#field, #content_type);),
+                (PartKind::File, false) => quote! {
+                    if let ::std::option::Option::Some(file) = &self.#field {
+                        form.file(#wire, file, #content_type);
+                    }
+                },
+                (PartKind::Files, true) => quote! {
+                    for file in &self.#field {
+                        form.file(#wire, file, #content_type);
+                    }
+                },
+                (PartKind::Files, false) => quote! {
+                    for file in self.#field.iter().flatten() {
+                        form.file(#wire, file, #content_type);
+                    }
+                },
+            }
+        });
+        return quote! {
+            let mut form = #private::Multipart::new();
+            #(#parts)*
+            let request = form.finish(request);
+        };
+    }
+    let field = ident(&body.name);
+    // Serialised bodies are borrowed; raw ones are moved into the request.
+    let borrowed = matches!(body.encoding, BodyEncoding::Json | BodyEncoding::Form);
+    let encode = |value: TokenStream| match &body.encoding {
+        BodyEncoding::Json => quote!(.json(#value)),
+        BodyEncoding::Form => quote!(.form(#value)),
+        BodyEncoding::Text(media) | BodyEncoding::Bytes(media) => {
+            quote!(.header("content-type", #media).body(#value))
+        }
+        BodyEncoding::Multipart(_) => unreachable!("multipart bodies are handled above"),
+    };
+    let field = if borrowed {
+        quote!(&self.#field)
+    } else {
+        quote!(self.#field)
+    };
+    if body.required {
+        let call = encode(field);
+        quote!(let request = request #call;)
+    } else {
+        let call = encode(quote!(body));
+        quote! {
+            let request = match #field {
+                ::std::option::Option::Some(body) => request #call,
+                ::std::option::Option::None => request,
+            };
+        }
+    }
+}
+
+/// What `send` returns on success, the code producing it from `response`,
+/// and the enum of success responses when there are several.
+fn success(op: &Operation, ctx: &Context) -> (TokenStream, TokenStream, TokenStream) {
+    let private = &ctx.private;
+    let named = quote!(types::);
+    match &op.success {
+        Success::One(Payload::Empty) => (
+            quote!(()),
+            quote! {
+                drop(response);
+                Ok(())
+            },
+            TokenStream::new(),
+        ),
+        Success::One(Payload::Json(ty)) => (
+            rust_type(ty, &named, ctx),
+            quote!(#private::decode_json(&OPERATION, response).await),
+            TokenStream::new(),
+        ),
+        Success::One(Payload::Raw) => (
+            quote!(#private::Response),
+            quote!(Ok(response)),
+            TokenStream::new(),
+        ),
+        Success::Several { name, variants } => {
+            let enum_name = ident(name);
+            let decode = |variant: &StatusVariant| {
+                let variant_name = ident(&variant.name);
+                match &variant.payload {
+                    Payload::Empty => quote! {{
+                        drop(response);
+                        Ok(#enum_name::#variant_name)
+                    }},
+                    Payload::Json(_) => quote! {
+                        #private::decode_json(&OPERATION, response).await.map(#enum_name::#variant_name)
+                    },
+                    Payload::Raw => quote!(Ok(#enum_name::#variant_name(response))),
+                }
+            };
+            let arms = variants.iter().filter_map(|variant| match variant.status {
+                StatusMatch::Code(code) => {
+                    let code = Literal::u16_unsuffixed(code);
+                    let decode = decode(variant);
+                    Some(quote!(#code => #decode,))
+                }
+                _ => None,
+            });
+            // Other 2xx statuses: the `2XX` variant, or else the first.
+            let fallback = variants
+                .iter()
+                .find(|variant| !matches!(variant.status, StatusMatch::Code(_)))
+                .unwrap_or(&variants[0]);
+            let fallback = decode(fallback);
+            let finish = quote! {
+                match response.status().as_u16() {
+                    #(#arms)*
+                    _ => #fallback,
+                }
+            };
+            let doc_text = format!(
+                "The success responses of `{}`, one variant per documented status.",
+                op.id
+            );
+            let (enum_def, _) = status_enum(&enum_name, &doc_text, variants, ctx);
+            (quote!(#enum_name), finish, enum_def)
+        }
+    }
+}
+
+/// The error type of `send`, the `map_err` decoding documented error
+/// bodies, and the enum of error bodies when they differ.
+fn errors(op: &Operation, ctx: &Context) -> (TokenStream, TokenStream, TokenStream) {
+    let private = &ctx.private;
+    let named = quote!(types::);
+    let pattern = |status: &StatusMatch| match *status {
+        StatusMatch::Code(code) => {
+            let code = Literal::u16_unsuffixed(code);
+            quote!(#code)
+        }
+        StatusMatch::Range(range) => {
+            let low = Literal::u16_unsuffixed(range * 100);
+            let high = Literal::u16_unsuffixed(range * 100 + 99);
+            quote!(#low..=#high)
+        }
+        StatusMatch::Default => quote!(_),
+    };
+    match &op.errors {
+        ErrorBody::None => (quote!(super::Error), TokenStream::new(), TokenStream::new()),
+        ErrorBody::One { ty, statuses } => {
+            let ty = rust_type(ty, &named, ctx);
+            let decode = if statuses.contains(&StatusMatch::Default) {
+                quote!(|_, body| #private::error_json(body))
+            } else {
+                let patterns = merged_patterns(statuses);
+                quote! {
+                    |status, body| match status {
+                        #(#patterns)|* => #private::error_json(body),
+                        _ => ::std::option::Option::None,
+                    }
+                }
+            };
+            (
+                quote!(super::Error<#ty>),
+                quote!(.map_err(|error| error.decode_body(#decode))),
+                TokenStream::new(),
+            )
+        }
+        ErrorBody::Several { name, variants } => {
+            let enum_name = ident(name);
+            let arms = variants.iter().map(|variant| {
+                let (pattern, variant_name) = (pattern(&variant.status), ident(&variant.name));
+                quote!(#pattern => #private::error_json(body).map(#enum_name::#variant_name),)
+            });
+            let rest = (!variants.iter().any(|v| v.status == StatusMatch::Default))
+                .then(|| quote!(_ => ::std::option::Option::None,));
+            let doc_text = format!(
+                "The documented error responses of `{}`, one variant per status.",
+                op.id
+            );
+            let (enum_def, _) = status_enum(&enum_name, &doc_text, variants, ctx);
+            (
+                quote!(super::Error<#enum_name>),
+                quote! {
+                    .map_err(|error| error.decode_body(|status, body| match status {
+                        #(#arms)*
+                        #rest
+                    }))
+                },
+                enum_def,
+            )
+        }
+    }
+}
+
+/// The statuses as few patterns as they make: adjacent codes and ranges
+/// merged (`400..=599` for `4XX` and `5XX`), as clippy wants.
+fn merged_patterns(statuses: &[StatusMatch]) -> Vec<TokenStream> {
+    let mut spans: Vec<(u16, u16)> = statuses
+        .iter()
+        .filter_map(|status| match *status {
+            StatusMatch::Code(code) => Some((code, code)),
+            StatusMatch::Range(range) => Some((range * 100, range * 100 + 99)),
+            StatusMatch::Default => None,
+        })
+        .collect();
+    spans.sort_unstable();
+    let mut merged: Vec<(u16, u16)> = Vec::new();
+    for (low, high) in spans {
+        match merged.last_mut() {
+            Some(last) if low <= last.1.saturating_add(1) => last.1 = last.1.max(high),
+            _ => merged.push((low, high)),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(low, high)| {
+            let (low_literal, high_literal) =
+                (Literal::u16_unsuffixed(low), Literal::u16_unsuffixed(high));
+            if low == high {
+                quote!(#low_literal)
+            } else {
+                quote!(#low_literal..=#high_literal)
+            }
+        })
+        .collect()
+}
+
+/// An enum with a variant per documented status.
+fn status_enum(
+    name: &Ident,
+    doc_text: &str,
+    variants: &[StatusVariant],
+    ctx: &Context,
+) -> (TokenStream, bool) {
+    let private = &ctx.private;
+    let named = quote!(types::);
+    let docs = doc(Some(doc_text));
+    let raw = variants.iter().any(|v| v.payload == Payload::Raw);
+    let variants = variants.iter().map(|variant| {
+        let status = match variant.status {
+            StatusMatch::Code(code) => code.to_string(),
+            StatusMatch::Range(range) => format!("{range}XX"),
+            StatusMatch::Default => "default".to_owned(),
+        };
+        let text = match &variant.doc {
+            Some(doc) => format!("`{status}`: {doc}"),
+            None => format!("`{status}`"),
+        };
+        let docs = doc(Some(&text));
+        let variant_name = ident(&variant.name);
+        match &variant.payload {
+            Payload::Empty => quote!(#docs #variant_name,),
+            Payload::Json(ty) => {
+                let ty = rust_type(ty, &named, ctx);
+                quote!(#docs #variant_name(#ty),)
+            }
+            Payload::Raw => quote!(#docs #variant_name(#private::Response),),
+        }
+    });
+    // A raw response can be neither cloned nor compared.
+    let derives = if raw {
+        quote!(#[derive(Debug)])
+    } else {
+        quote!(#[derive(Debug, Clone, PartialEq)])
+    };
+    (
+        quote! {
+            #docs
+            #derives
+            #[allow(clippy::large_enum_variant)]
+            pub enum #name {
+                #(#variants)*
+            }
+        },
+        raw,
+    )
 }
 
 /// The operation's security requirements as a static the runtime reads.
@@ -226,9 +570,14 @@ fn operation_static(op: &Operation, ctx: &Context) -> TokenStream {
     }
 }
 
-/// The request path: a literal, or `format!` with each path parameter
-/// serialised and percent-encoded by the runtime.
-fn path_expression(op: &Operation, ctx: &Context) -> TokenStream {
+/// The request path: a literal, or `format!` of the parameters serialised
+/// and percent-encoded by the runtime.
+enum Path {
+    Literal(String),
+    Format(TokenStream),
+}
+
+fn path_expression(op: &Operation, ctx: &Context) -> Path {
     let private = &ctx.private;
     let mut template = String::new();
     let mut args = Vec::new();
@@ -247,7 +596,13 @@ fn path_expression(op: &Operation, ctx: &Context) -> TokenStream {
             Some(param) => {
                 template.push_str("{}");
                 let field = ident(&param.name);
-                args.push(quote!(#private::path_param(&self.#field)));
+                let style = ident(match param.style {
+                    ParamStyle::Label => "Label",
+                    ParamStyle::Matrix => "Matrix",
+                    _ => "Simple",
+                });
+                let explode = param.explode;
+                args.push(quote!(#private::path_param(#wire, &self.#field, #private::Style::#style, #explode)));
             }
             // An undeclared template variable stays as written.
             None => template.push_str(&escape_braces(&rest[start..=start + length])),
@@ -256,10 +611,9 @@ fn path_expression(op: &Operation, ctx: &Context) -> TokenStream {
     }
     template.push_str(&escape_braces(rest));
     if args.is_empty() {
-        let literal = template.replace("{{", "{").replace("}}", "}");
-        quote!(#literal)
+        Path::Literal(template.replace("{{", "{").replace("}}", "}"))
     } else {
-        quote!(&::std::format!(#template, #(#args),*))
+        Path::Format(quote!(::std::format!(#template, #(#args),*)))
     }
 }
 

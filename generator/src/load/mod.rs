@@ -466,14 +466,14 @@ mod tests {
 
     #[test]
     fn loader_warnings_reach_the_model() {
-        let text = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\ncomponents:\n  securitySchemes:\n    cert: {type: mutualTLS}\n";
+        let text = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\ncomponents:\n  schemas:\n    Pair: {type: array, items: [{type: string}, {type: integer}]}\n";
         let document = load_text("warnings.yaml", text).unwrap();
         assert_eq!(document.warnings.len(), 1);
         let api = crate::model::build(&document).unwrap();
         assert!(
             api.warnings
                 .iter()
-                .any(|w| w.location.pointer == "/components/securitySchemes/cert"),
+                .any(|w| w.location.pointer == "/components/schemas/Pair/items"),
             "{:?}",
             api.warnings
         );

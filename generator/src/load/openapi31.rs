@@ -32,7 +32,7 @@ pub(super) fn normalise(root: &mut Value, notes: &mut Notes) -> Vec<(String, Ext
     if !doc.contains_key("paths") {
         doc.insert("paths".to_owned(), json!({}));
     }
-    let extra = security_schemes(doc, notes);
+    let extra = security_schemes(doc);
     let mut walker = Walker { notes };
     if let Some(Value::Object(paths)) = doc.get_mut("paths") {
         for (path, item) in paths.iter_mut() {
@@ -95,8 +95,9 @@ fn inline_path_item_refs(root: &mut Value) {
 }
 
 /// Takes out what `openapiv3` cannot hold: `mutualTLS` schemes, the
-/// `deviceAuthorization` flow and `oauth2MetadataUrl`, noting each.
-fn security_schemes(doc: &mut Map<String, Value>, notes: &mut Notes) -> Vec<(String, ExtraScheme)> {
+/// `deviceAuthorization` flow and `oauth2MetadataUrl`, for the model to
+/// use.
+fn security_schemes(doc: &mut Map<String, Value>) -> Vec<(String, ExtraScheme)> {
     let Some(Value::Object(schemes)) = doc
         .get_mut("components")
         .and_then(|c| c.get_mut("securitySchemes"))
@@ -106,7 +107,6 @@ fn security_schemes(doc: &mut Map<String, Value>, notes: &mut Notes) -> Vec<(Str
     let mut extra = Vec::new();
     let mut mutual_tls = Vec::new();
     for (key, scheme) in schemes.iter_mut() {
-        let pointer = format!("/components/securitySchemes/{}", escape_pointer_token(key));
         let Some(object) = scheme.as_object_mut() else {
             continue;
         };
@@ -118,20 +118,10 @@ fn security_schemes(doc: &mut Map<String, Value>, notes: &mut Notes) -> Vec<(Str
                     .map(str::to_owned);
                 extra.push((key.clone(), ExtraScheme::MutualTls { description }));
                 mutual_tls.push(key.clone());
-                notes.push(
-                    pointer,
-                    format!("mutualTLS scheme `{key}` needs a TLS client certificate, which the generated client cannot present yet; requirements naming it are left out"),
-                );
             }
             Some("oauth2") => {
-                if let Some(url) = object.shift_remove("oauth2MetadataUrl") {
-                    if let Value::String(url) = url {
-                        extra.push((key.clone(), ExtraScheme::OAuth2Metadata { url }));
-                    }
-                    notes.push(
-                        format!("{pointer}/oauth2MetadataUrl"),
-                        "oauth2MetadataUrl is not used yet; the flows the document declares are used",
-                    );
+                if let Some(Value::String(url)) = object.shift_remove("oauth2MetadataUrl") {
+                    extra.push((key.clone(), ExtraScheme::OAuth2Metadata { url }));
                 }
                 let device = object
                     .get_mut("flows")
@@ -160,10 +150,6 @@ fn security_schemes(doc: &mut Map<String, Value>, notes: &mut Notes) -> Vec<(Str
                             scopes,
                         },
                     ));
-                    notes.push(
-                        format!("{pointer}/flows/deviceAuthorization"),
-                        "the device authorization flow is not supported by the generated client yet; the scheme's other flows are used",
-                    );
                 }
             }
             _ => {}
@@ -902,7 +888,7 @@ mod tests {
     }
 
     #[test]
-    fn mutual_tls_and_device_flows_are_kept_aside_and_reported() {
+    fn mutual_tls_and_device_flows_are_kept_aside() {
         let text = json!({
             "openapi": "3.2.0",
             "info": {"title": "t", "version": "1"},
@@ -945,19 +931,7 @@ mod tests {
                 ),
             ]
         );
-        let pointers: Vec<&str> = document
-            .warnings
-            .iter()
-            .map(|w| w.location.pointer.as_str())
-            .collect();
-        assert_eq!(
-            pointers,
-            [
-                "/components/securitySchemes/cert",
-                "/components/securitySchemes/oauth/oauth2MetadataUrl",
-                "/components/securitySchemes/oauth/flows/deviceAuthorization",
-            ]
-        );
-        assert!(document.warnings[0].message.contains("mutualTLS"));
+        // The model uses all three, so the loader does not warn of them.
+        assert!(document.warnings.is_empty(), "{:?}", document.warnings);
     }
 }

@@ -24,10 +24,31 @@ pub(crate) struct Api {
     pub(crate) description: Option<String>,
     /// The first server's URL with variables at their defaults.
     pub(crate) base_url: String,
+    /// The first server, when its URL has variables.
+    pub(crate) server: Option<Server>,
     pub(crate) types: Vec<TypeDef>,
     pub(crate) operations: Vec<Operation>,
     pub(crate) schemes: Vec<Scheme>,
     pub(crate) warnings: Vec<Warning>,
+}
+
+/// A server URL with variables (`https://{region}.example.com/{version}`).
+#[derive(Debug)]
+pub(crate) struct Server {
+    pub(crate) url: String,
+    pub(crate) variables: Vec<ServerVariable>,
+}
+
+#[derive(Debug)]
+pub(crate) struct ServerVariable {
+    /// The Rust name of the argument.
+    pub(crate) name: String,
+    pub(crate) wire: String,
+    pub(crate) default: String,
+    /// The enum of the values the document lists: its name, and a variant
+    /// per value. `None` when any value goes.
+    pub(crate) values: Option<(String, Vec<Variant<String>>)>,
+    pub(crate) doc: Option<String>,
 }
 
 /// A Rust type as used in a field, argument or result.
@@ -159,7 +180,8 @@ pub(crate) struct Operation {
     pub(crate) deprecated: bool,
     pub(crate) params: Vec<Param>,
     pub(crate) body: Option<Body>,
-    pub(crate) response: Response,
+    pub(crate) success: Success,
+    pub(crate) errors: ErrorBody,
     pub(crate) security: Security,
 }
 
@@ -172,6 +194,7 @@ pub(crate) struct Param {
     pub(crate) required: bool,
     /// The type without `Option`.
     pub(crate) ty: TypeRef,
+    pub(crate) style: ParamStyle,
     pub(crate) explode: bool,
     pub(crate) doc: Option<String>,
 }
@@ -181,6 +204,19 @@ pub(crate) enum ParamLocation {
     Path,
     Query,
     Header,
+    Cookie,
+}
+
+/// How a parameter is serialised (its `style`); the runtime's `Style`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ParamStyle {
+    Simple,
+    Label,
+    Matrix,
+    Form,
+    SpaceDelimited,
+    PipeDelimited,
+    DeepObject,
 }
 
 #[derive(Debug)]
@@ -204,17 +240,95 @@ pub(crate) enum BodyEncoding {
     /// Anything else but multipart: bytes sent as is, with this content
     /// type (`application/octet-stream`, `application/jwt`, images, ...).
     Bytes(String),
+    /// `multipart/form-data`: a part per property of the body's schema,
+    /// each its own argument or setter.
+    Multipart(Vec<Part>),
 }
 
-/// What a successful call returns.
-#[derive(Debug)]
-pub(crate) enum Response {
+/// A part of a `multipart/form-data` body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Part {
+    /// The Rust name of the argument or setter.
+    pub(crate) name: String,
+    pub(crate) wire: String,
+    pub(crate) kind: PartKind,
+    pub(crate) required: bool,
+    /// The content type the document's `encoding` gives it.
+    pub(crate) content_type: Option<String>,
+    pub(crate) doc: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PartKind {
+    /// A value of this type (without `Option`), as text or JSON.
+    Value(TypeRef),
+    /// `format: binary`: a file.
+    File,
+    /// An array of files, a part each.
+    Files,
+}
+
+/// The body of one response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Payload {
     /// No content.
     Empty,
     /// A JSON body of this type.
     Json(TypeRef),
     /// A body of another media type, handed over as the raw response.
     Raw,
+}
+
+/// Which statuses a documented response stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StatusMatch {
+    Code(u16),
+    /// `2XX`, `4XX`, `5XX`: the hundreds digit.
+    Range(u16),
+    /// `default`: any status not documented otherwise.
+    Default,
+}
+
+/// One documented response, as a variant of an operation's response or
+/// error enum.
+#[derive(Debug)]
+pub(crate) struct StatusVariant {
+    pub(crate) name: String,
+    pub(crate) status: StatusMatch,
+    pub(crate) payload: Payload,
+    pub(crate) doc: Option<String>,
+}
+
+/// What a call returns when it succeeds.
+#[derive(Debug)]
+pub(crate) enum Success {
+    /// Every documented success status has this body.
+    One(Payload),
+    /// Success statuses with different bodies: an enum in the `builders`
+    /// module, a variant per status. Undocumented 2xx statuses decode as
+    /// the `2XX` variant, or else the first.
+    Several {
+        name: String,
+        variants: Vec<StatusVariant>,
+    },
+}
+
+/// The documented JSON bodies of error responses.
+#[derive(Debug)]
+pub(crate) enum ErrorBody {
+    /// None documented: the runtime's `Error` as is.
+    None,
+    /// Every documented error body is of this type.
+    One {
+        ty: TypeRef,
+        statuses: Vec<StatusMatch>,
+    },
+    /// Error bodies of different types: an enum in the `builders` module,
+    /// a variant per status; every payload is JSON.
+    Several {
+        name: String,
+        variants: Vec<StatusVariant>,
+    },
 }
 
 /// Builds the model of a loaded document, collecting every error.
@@ -225,6 +339,7 @@ pub(crate) fn build(document: &Document) -> Result<Api, Error> {
     types.declare_components();
     let schemes = security::schemes(document, &mut warnings);
     let base_url = security::base_url(api);
+    let server = server(api);
     let operations = operations::operations(document, &mut types, &schemes, &mut warnings)?;
     let (types, type_warnings) = types.finish();
     warnings.extend(type_warnings);
@@ -235,9 +350,44 @@ pub(crate) fn build(document: &Document) -> Result<Api, Error> {
         version: api.info.version.clone(),
         description: api.info.description.clone(),
         base_url,
+        server,
         types,
         operations,
         schemes,
         warnings,
+    })
+}
+
+/// The first server, when its URL has variables, with names for each and
+/// enums for those whose values are listed.
+fn server(api: &openapiv3::OpenAPI) -> Option<Server> {
+    let server = api.servers.first()?;
+    let variables = server.variables.as_ref().filter(|v| !v.is_empty())?;
+    let mut value_names = names::Namespace::with_reserved(&["url"]);
+    let mut type_names = names::Namespace::default();
+    let variables = variables
+        .iter()
+        .map(|(wire, variable)| ServerVariable {
+            name: value_names.unique(names::value_name(wire)),
+            wire: wire.clone(),
+            default: variable.default.clone(),
+            values: (!variable.enumeration.is_empty()).then(|| {
+                let mut variant_names = names::Namespace::default();
+                let variants = variable
+                    .enumeration
+                    .iter()
+                    .map(|value| Variant {
+                        name: variant_names.unique(names::variant_name(value)),
+                        wire: value.clone(),
+                    })
+                    .collect();
+                (type_names.unique(names::type_name(wire)), variants)
+            }),
+            doc: variable.description.clone(),
+        })
+        .collect();
+    Some(Server {
+        url: server.url.clone(),
+        variables,
     })
 }

@@ -75,6 +75,55 @@ pub(crate) fn integer_variant_name(value: i64) -> String {
     }
 }
 
+/// The variant of an operation's response or error enum for a status:
+/// its reason phrase (`NotFound`), `Status418` for codes without one.
+pub(crate) fn status_variant_name(status: super::StatusMatch) -> String {
+    use super::StatusMatch;
+    let reason = match status {
+        StatusMatch::Default => "Default",
+        StatusMatch::Range(2) => "Success",
+        StatusMatch::Range(3) => "Redirection",
+        StatusMatch::Range(4) => "ClientError",
+        StatusMatch::Range(5) => "ServerError",
+        StatusMatch::Range(range) => return format!("Status{range}xx"),
+        StatusMatch::Code(code) => match code {
+            200 => "Ok",
+            201 => "Created",
+            202 => "Accepted",
+            203 => "NonAuthoritativeInformation",
+            204 => "NoContent",
+            205 => "ResetContent",
+            206 => "PartialContent",
+            207 => "MultiStatus",
+            400 => "BadRequest",
+            401 => "Unauthorized",
+            402 => "PaymentRequired",
+            403 => "Forbidden",
+            404 => "NotFound",
+            405 => "MethodNotAllowed",
+            406 => "NotAcceptable",
+            408 => "RequestTimeout",
+            409 => "Conflict",
+            410 => "Gone",
+            411 => "LengthRequired",
+            412 => "PreconditionFailed",
+            413 => "PayloadTooLarge",
+            415 => "UnsupportedMediaType",
+            422 => "UnprocessableEntity",
+            423 => "Locked",
+            428 => "PreconditionRequired",
+            429 => "TooManyRequests",
+            500 => "InternalServerError",
+            501 => "NotImplemented",
+            502 => "BadGateway",
+            503 => "ServiceUnavailable",
+            504 => "GatewayTimeout",
+            code => return format!("Status{code}"),
+        },
+    };
+    reason.to_owned()
+}
+
 /// A field, method or argument name: `snake_case`, keywords as raw
 /// identifiers.
 pub(crate) fn value_name(raw: &str) -> String {

@@ -2,14 +2,17 @@
 //! security requirements.
 
 use openapiv3::{
-    Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody, Response as DocResponse,
+    Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody, Response as DocResponse, Schema,
     StatusCode,
 };
 
 use super::names::{self, Namespace};
 use super::security::{self, Scheme};
 use super::types::TypeBuilder;
-use super::{Body, BodyEncoding, Operation, Param, ParamLocation, Response, TypeRef};
+use super::{
+    Body, BodyEncoding, ErrorBody, Operation, Param, ParamLocation, ParamStyle, Part, PartKind,
+    Payload, StatusMatch, StatusVariant, Success, TypeRef,
+};
 use crate::error::{escape_pointer_token, Error, Warning};
 use crate::load::{media_essence, Document};
 
@@ -91,11 +94,12 @@ pub(crate) fn operations(
                     warnings,
                 )
             });
-            let response = response_of(
+            let (success, errors) = responses_of(
                 document,
                 types,
-                &op.responses.responses,
+                &op.responses,
                 &builder_name,
+                &mut builder_names,
                 &pointer,
                 warnings,
             );
@@ -115,7 +119,8 @@ pub(crate) fn operations(
                 deprecated: op.deprecated,
                 params,
                 body,
-                response,
+                success,
+                errors,
                 security,
             });
         }
@@ -160,25 +165,43 @@ fn parameter_of(
         }
         return None;
     };
-    let (location, data, explode) = match parameter {
-        Parameter::Path { parameter_data, .. } => (ParamLocation::Path, parameter_data, false),
-        Parameter::Query { parameter_data, .. } => (
+    use openapiv3::{PathStyle, QueryStyle};
+    let (location, data, style) = match parameter {
+        Parameter::Path {
+            parameter_data,
+            style,
+        } => (
+            ParamLocation::Path,
+            parameter_data,
+            match style {
+                PathStyle::Simple => ParamStyle::Simple,
+                PathStyle::Label => ParamStyle::Label,
+                PathStyle::Matrix => ParamStyle::Matrix,
+            },
+        ),
+        Parameter::Query {
+            parameter_data,
+            style,
+            ..
+        } => (
             ParamLocation::Query,
             parameter_data,
-            parameter_data.explode.unwrap_or(true),
+            match style {
+                QueryStyle::Form => ParamStyle::Form,
+                QueryStyle::SpaceDelimited => ParamStyle::SpaceDelimited,
+                QueryStyle::PipeDelimited => ParamStyle::PipeDelimited,
+                QueryStyle::DeepObject => ParamStyle::DeepObject,
+            },
         ),
-        Parameter::Header { parameter_data, .. } => (ParamLocation::Header, parameter_data, false),
+        Parameter::Header { parameter_data, .. } => {
+            (ParamLocation::Header, parameter_data, ParamStyle::Simple)
+        }
         Parameter::Cookie { parameter_data, .. } => {
-            warnings.push(Warning {
-                location: document.at(format!("{pointer}/parameters")),
-                message: format!(
-                    "cookie parameter `{}` is not supported yet and is left out",
-                    parameter_data.name
-                ),
-            });
-            return None;
+            (ParamLocation::Cookie, parameter_data, ParamStyle::Form)
         }
     };
+    // `form` explodes unless told otherwise; the other styles do not.
+    let explode = data.explode.unwrap_or(style == ParamStyle::Form);
     let hint = format!("{builder_name} {}", data.name);
     let ty = match &data.format {
         ParameterSchemaOrContent::Schema(schema) => {
@@ -196,6 +219,7 @@ fn parameter_of(
         location,
         required: data.required || location == ParamLocation::Path,
         ty,
+        style,
         explode,
         doc: data.description.clone(),
     })
@@ -247,6 +271,31 @@ fn body_of(
                 })
                 .map(|(media_type, content)| (media_type, content, BodyEncoding::Form))
         });
+    // Then multipart/form-data, a part per property.
+    if chosen.is_none() {
+        if let Some((media_type, content)) = body
+            .content
+            .iter()
+            .find(|(media_type, _)| media_essence(media_type) == "multipart/form-data")
+        {
+            let content_pointer = format!("{pointer}/content/{}", escape_pointer_token(media_type));
+            match multipart_parts(types, content, builder_name, &content_pointer, param_names) {
+                Some(parts) => {
+                    return Some(Body {
+                        name: String::new(),
+                        ty: TypeRef::Json,
+                        required: body.required,
+                        encoding: BodyEncoding::Multipart(parts),
+                    })
+                }
+                None => warnings.push(Warning {
+                    location: document.at(&content_pointer),
+                    message: "a multipart body without an object schema listing its parts is not supported; the body is left out".to_owned(),
+                }),
+            }
+            return None;
+        }
+    }
     // Then the first media type that is not multipart, sent as is.
     let chosen = chosen.or_else(|| {
         body.content
@@ -291,30 +340,113 @@ fn body_of(
     })
 }
 
-fn response_of(
-    document: &Document,
+/// The parts of a `multipart/form-data` body: the properties of its object
+/// schema; `None` when it has none.
+fn multipart_parts(
     types: &mut TypeBuilder<'_>,
-    responses: &indexmap::IndexMap<StatusCode, ReferenceOr<DocResponse>>,
+    content: &openapiv3::MediaType,
     builder_name: &str,
     pointer: &str,
-    warnings: &mut Vec<Warning>,
-) -> Response {
-    // The lowest documented 2xx status, then the `2XX` range.
-    let success = responses
-        .iter()
-        .filter_map(|(status, response)| {
-            let rank = match status {
-                StatusCode::Code(code @ 200..=299) => *code,
-                StatusCode::Range(2) => 300,
-                _ => return None,
-            };
-            Some((rank, status, response))
-        })
-        .min_by_key(|(rank, _, _)| *rank);
-    let Some((_, status, response)) = success else {
-        return Response::Empty;
+    param_names: &mut Namespace,
+) -> Option<Vec<Part>> {
+    use openapiv3::{SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty};
+    // The properties of the object, or of the objects its `allOf` merges.
+    fn collect<'s>(
+        types: &TypeBuilder<'s>,
+        schema: &'s Schema,
+        depth: usize,
+        properties: &mut Vec<(&'s String, &'s ReferenceOr<Box<Schema>>)>,
+        required: &mut Vec<&'s String>,
+    ) -> bool {
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(object)) => {
+                properties.extend(&object.properties);
+                required.extend(&object.required);
+                true
+            }
+            SchemaKind::AllOf { all_of } if depth < 8 => all_of.iter().all(|part| {
+                types
+                    .resolve(part)
+                    .is_some_and(|part| collect(types, part, depth + 1, properties, required))
+            }),
+            _ => false,
+        }
+    }
+    let schema = types.resolve(content.schema.as_ref()?)?;
+    let (mut properties, mut required) = (Vec::new(), Vec::new());
+    if !collect(types, schema, 0, &mut properties, &mut required) || properties.is_empty() {
+        return None;
+    }
+    let is_binary = |schema: &ReferenceOr<Box<Schema>>| {
+        matches!(schema, ReferenceOr::Item(schema) if matches!(
+            &schema.schema_kind,
+            SchemaKind::Type(Type::String(string))
+                if string.format == VariantOrUnknownOrEmpty::Item(StringFormat::Binary)
+        ))
     };
-    let status_pointer = format!("{pointer}/responses/{status}");
+    let mut parts: Vec<Part> = Vec::new();
+    for (wire, property) in properties {
+        // A property an `allOf` part redefines keeps its first place.
+        if parts.iter().any(|part| part.wire == *wire) {
+            continue;
+        }
+        let kind = match property {
+            property if is_binary(property) => PartKind::File,
+            ReferenceOr::Item(schema) => match &schema.schema_kind {
+                SchemaKind::Type(Type::Array(array))
+                    if array.items.as_ref().is_some_and(is_binary) =>
+                {
+                    PartKind::Files
+                }
+                _ => PartKind::Value(TypeRef::Json),
+            },
+            ReferenceOr::Reference { .. } => PartKind::Value(TypeRef::Json),
+        };
+        let kind = match kind {
+            PartKind::Value(_) => {
+                let ty = types.type_of_boxed(
+                    property,
+                    &format!("{builder_name} {wire}"),
+                    &format!("{pointer}/schema/properties/{}", escape_pointer_token(wire)),
+                );
+                PartKind::Value(match ty {
+                    TypeRef::Option(inner) => *inner,
+                    ty => ty,
+                })
+            }
+            kind => kind,
+        };
+        let doc = match property {
+            ReferenceOr::Item(schema) => schema.schema_data.description.clone(),
+            ReferenceOr::Reference { .. } => None,
+        };
+        parts.push(Part {
+            name: param_names.unique(names::value_name(wire)),
+            wire: wire.clone(),
+            kind,
+            required: required.contains(&wire),
+            // One content type; a list or a wildcard is left to the caller.
+            content_type: content
+                .encoding
+                .get(wire)
+                .and_then(|encoding| encoding.content_type.clone())
+                .filter(|types| !types.contains(',') && !types.contains('*')),
+            doc,
+        });
+    }
+    Some(parts)
+}
+
+/// A documented response's body: JSON of a type, nothing, or something
+/// else handed over raw.
+fn payload_of(
+    document: &Document,
+    types: &mut TypeBuilder<'_>,
+    response: &ReferenceOr<DocResponse>,
+    hint: &str,
+    status_pointer: &str,
+    warnings: &mut Vec<Warning>,
+) -> (Payload, Option<String>) {
     let response = match response {
         ReferenceOr::Item(response) => response,
         ReferenceOr::Reference { reference } => {
@@ -325,18 +457,19 @@ fn response_of(
                 Some(ReferenceOr::Item(response)) => response,
                 _ => {
                     warnings.push(Warning {
-                        location: document.at(&status_pointer),
+                        location: document.at(status_pointer),
                         message: format!("response `$ref: {reference}` cannot be resolved; the raw response is returned"),
                     });
-                    return Response::Raw;
+                    return (Payload::Raw, None);
                 }
             }
         }
     };
+    let doc = Some(response.description.clone()).filter(|d| !d.trim().is_empty());
     if response.content.is_empty() {
-        return Response::Empty;
+        return (Payload::Empty, doc);
     }
-    match response
+    let payload = match response
         .content
         .iter()
         .find(|(media_type, _)| is_json(media_type))
@@ -346,16 +479,128 @@ fn response_of(
                 "{status_pointer}/content/{}/schema",
                 escape_pointer_token(media_type)
             );
-            let ty = match &content.schema {
-                Some(schema) => types.type_of(
-                    schema,
-                    &format!("{builder_name} response"),
-                    &content_pointer,
-                ),
+            Payload::Json(match &content.schema {
+                Some(schema) => types.type_of(schema, hint, &content_pointer),
                 None => TypeRef::Json,
-            };
-            Response::Json(ty)
+            })
         }
-        None => Response::Raw,
+        None => Payload::Raw,
+    };
+    (payload, doc)
+}
+
+/// The success and error responses of an operation. Success is the 2xx
+/// statuses, or `default` when none is documented; errors are the 4xx and
+/// 5xx statuses with JSON bodies, and `default` otherwise.
+#[allow(clippy::too_many_arguments)]
+fn responses_of(
+    document: &Document,
+    types: &mut TypeBuilder<'_>,
+    responses: &openapiv3::Responses,
+    builder_name: &str,
+    builder_names: &mut Namespace,
+    pointer: &str,
+    warnings: &mut Vec<Warning>,
+) -> (Success, ErrorBody) {
+    let mut entries: Vec<(StatusMatch, &ReferenceOr<DocResponse>, String)> = responses
+        .responses
+        .iter()
+        .map(|(status, response)| {
+            let status_match = match status {
+                StatusCode::Code(code) => StatusMatch::Code(*code),
+                StatusCode::Range(range) => StatusMatch::Range(*range),
+            };
+            (status_match, response, status.to_string())
+        })
+        .collect();
+    if let Some(default) = &responses.default {
+        entries.push((StatusMatch::Default, default, "default".to_owned()));
     }
+    let is_success = |status: &StatusMatch| match status {
+        StatusMatch::Code(code) => (200..300).contains(code),
+        StatusMatch::Range(range) => *range == 2,
+        StatusMatch::Default => false,
+    };
+    let has_success = entries.iter().any(|(status, ..)| is_success(status));
+    // Specific codes before ranges before `default`, in document order.
+    let rank = |status: &StatusMatch| match status {
+        StatusMatch::Code(code) => (0, *code),
+        StatusMatch::Range(range) => (1, *range),
+        StatusMatch::Default => (2, 0),
+    };
+    entries.sort_by_key(|(status, ..)| rank(status));
+
+    let mut success = Vec::new();
+    let mut errors = Vec::new();
+    for (status, response, key) in entries {
+        let wanted_as_success =
+            is_success(&status) || (!has_success && status == StatusMatch::Default);
+        let is_error = match status {
+            StatusMatch::Code(code) => code >= 400,
+            StatusMatch::Range(range) => range >= 4,
+            StatusMatch::Default => has_success,
+        };
+        if !wanted_as_success && !is_error {
+            continue;
+        }
+        let suffix = match status {
+            StatusMatch::Code(code) if wanted_as_success && code == 200 => "response".to_owned(),
+            _ => format!("response {key}"),
+        };
+        let (payload, doc) = payload_of(
+            document,
+            types,
+            response,
+            &format!("{builder_name} {suffix}"),
+            &format!("{pointer}/responses/{}", escape_pointer_token(&key)),
+            warnings,
+        );
+        let entry = (status, payload, doc);
+        if wanted_as_success {
+            success.push(entry);
+        } else if matches!(entry.1, Payload::Json(_)) {
+            errors.push(entry);
+        }
+    }
+
+    let variants = |entries: Vec<(StatusMatch, Payload, Option<String>)>| {
+        let mut names = Namespace::default();
+        entries
+            .into_iter()
+            .map(|(status, payload, doc)| StatusVariant {
+                name: names.unique(names::status_variant_name(status)),
+                status,
+                payload,
+                doc,
+            })
+            .collect::<Vec<_>>()
+    };
+    let success = match success.first() {
+        None => Success::One(Payload::Empty),
+        Some((_, first, _)) if success.iter().all(|(_, payload, _)| payload == first) => {
+            Success::One(first.clone())
+        }
+        Some(_) => Success::Several {
+            name: builder_names.unique(names::type_name(&format!("{builder_name} Response"))),
+            variants: variants(success),
+        },
+    };
+    let errors = match errors.first() {
+        None => ErrorBody::None,
+        Some((_, Payload::Json(first), _))
+            if errors
+                .iter()
+                .all(|(_, payload, _)| matches!(payload, Payload::Json(ty) if ty == first)) =>
+        {
+            ErrorBody::One {
+                ty: first.clone(),
+                statuses: errors.iter().map(|(status, ..)| *status).collect(),
+            }
+        }
+        Some(_) => ErrorBody::Several {
+            name: builder_names.unique(names::type_name(&format!("{builder_name} Error"))),
+            variants: variants(errors),
+        },
+    };
+    (success, errors)
 }

@@ -674,6 +674,19 @@ impl<'a> TypeBuilder<'a> {
         TypeKind::Union { variants, tagging }
     }
 
+    /// The schema itself, following `$ref`s to components.
+    pub(crate) fn resolve<'s>(&self, schema: &'s ReferenceOr<Schema>) -> Option<&'s Schema>
+    where
+        'a: 's,
+    {
+        match schema {
+            ReferenceOr::Item(schema) => Some(schema),
+            ReferenceOr::Reference { reference } => {
+                Some(self.resolve_component(&component_key(reference)?)?.0)
+            }
+        }
+    }
+
     pub(crate) fn type_of_boxed(
         &mut self,
         schema: &ReferenceOr<Box<Schema>>,

@@ -559,6 +559,30 @@ def build_app():
             {"greeting": f"Hello, {name}", "authenticated": True, "client_id": token.client_id}
         )
 
+    @app.post("/api/uploads")
+    def uploads():
+        """Reads a multipart/form-data body with Werkzeug's parser (the
+        `upload` operation of tests/fixtures/operations.yaml) and records the
+        fields and files it found."""
+        files = [
+            {
+                "name": name,
+                "filename": part.filename,
+                "content_type": part.content_type,
+                "data": part.read().decode("latin-1"),
+            }
+            for name, part in request.files.items(multi=True)
+        ]
+        g.event = {
+            "client_id": "anonymous:uploads",
+            "content_type": request.mimetype,
+            "form": [[name, value] for name, value in request.form.items(multi=True)],
+            "files": files,
+        }
+        if not request.form.get("title") or "photo" not in request.files:
+            return jsonify({"code": 422, "message": "title and photo are required"}), 422
+        return jsonify({"id": "u-1", "files": len(files)}), 201
+
     @app.get("/api/me")
     @require_oauth()
     def me():

@@ -115,6 +115,8 @@ async function forward(req, res, url) {
     method: req.method,
     path: url.pathname,
     query: url.search ? url.search.slice(1) : null,
+    cookie: req.headers.cookie ?? null,
+    content_type: req.headers['content-type'] ?? null,
     status: response.statusCode,
     authorization,
     violations: violations(response, data),
