@@ -87,6 +87,24 @@ pub struct Output {
     pub files_read: Vec<PathBuf>,
     /// What the generator worked around in the document.
     pub warnings: Vec<Warning>,
+    /// The JSON examples the document gives (of component schemas, and of
+    /// JSON request and response bodies), each with the generated type it
+    /// should deserialise into: material for round-trip tests.
+    pub examples: Vec<Example>,
+}
+
+/// A JSON example from the document.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Example {
+    /// Where the example is, as a JSON pointer into the document
+    /// (`/components/schemas/Pet/example`).
+    pub pointer: String,
+    /// The generated type it is an example of, as a path from the generated
+    /// module's root (`types::Pet`, `::std::vec::Vec<types::Pet>`).
+    pub rust_type: String,
+    /// The example.
+    pub json: serde_json::Value,
 }
 
 /// Generates the client module for `options`.
@@ -94,10 +112,12 @@ pub fn generate(options: &Options) -> Result<Output, Error> {
     let document = load::load(&options.spec, &options.overlays)?;
     let api = model::build(&document)?;
     let code = emit::emit(&api, &options.runtime_crate)?;
+    let examples = emit::examples(&api, &options.runtime_crate)?;
     Ok(Output {
         code,
         files_read: document.files_read,
         warnings: api.warnings,
+        examples,
     })
 }
 
@@ -165,6 +185,12 @@ impl Generator {
     /// `cargo:rerun-if-changed` for every file read and `cargo:warning` for
     /// every warning, and returns the path written.
     pub fn generate(self) -> Result<PathBuf, Error> {
+        self.generate_output().map(|(path, _)| path)
+    }
+
+    /// Like [`generate`](Self::generate), and returns what was generated
+    /// too: the code, the warnings and the document's JSON examples.
+    pub fn generate_output(self) -> Result<(PathBuf, Output), Error> {
         let spec = self.spec.ok_or(Error::NoSpec)?;
         let mut options = Options::new(&spec);
         options.overlays = self.overlays;
@@ -194,7 +220,7 @@ impl Generator {
         }
         let path = out_dir.join(file_name);
         write_if_changed(&path, output.code.as_bytes())?;
-        Ok(path)
+        Ok((path, output))
     }
 }
 

@@ -5,12 +5,10 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use secrecy::{ExposeSecret, SecretString};
-
-use tokio::sync::RwLock;
 
 use crate::error::TokenError;
 use crate::oauth2::Token;
@@ -94,11 +92,43 @@ pub trait TokenStore: Send + Sync {
     fn save(&self, key: &str, token: &StoredToken);
 }
 
-type Slot = Arc<RwLock<Option<Arc<Token>>>>;
+/// The cache's place for one key: the key, and the token cached for it.
+/// Slots are never removed, so a caller may keep one (the client keeps the
+/// slot of each credential and scope set) instead of looking its key up
+/// again on every call.
+pub(crate) struct Slot {
+    key: TokenKey,
+    /// The current token. Only replaced with `gate` held for writing, and
+    /// locked just long enough to clone or replace the `Arc`: a cache hit
+    /// neither waits nor touches `gate`.
+    token: RwLock<Option<Arc<Token>>>,
+    /// Held for writing while the token is fetched, stored or rejected;
+    /// the callers that need a token meanwhile wait for it by taking it for
+    /// reading, and are all released together.
+    gate: tokio::sync::RwLock<()>,
+}
+
+impl Slot {
+    pub(crate) fn key(&self) -> &TokenKey {
+        &self.key
+    }
+
+    fn current(&self) -> Option<Arc<Token>> {
+        self.token
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces the token; the caller holds `gate` for writing.
+    fn set(&self, token: Option<Arc<Token>>) {
+        *self.token.write().unwrap_or_else(PoisonError::into_inner) = token;
+    }
+}
 
 #[derive(Default)]
 pub(crate) struct TokenCache {
-    slots: Mutex<HashMap<TokenKey, Slot>>,
+    slots: Mutex<HashMap<TokenKey, Arc<Slot>>>,
     store: Option<Arc<dyn TokenStore>>,
 }
 
@@ -116,14 +146,30 @@ impl TokenCache {
         }
     }
 
+    /// The slot for `key`, made empty on first use.
+    pub(crate) fn slot(&self, key: TokenKey) -> Arc<Slot> {
+        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        slots
+            .entry(key)
+            .or_insert_with_key(|key| {
+                Arc::new(Slot {
+                    key: key.clone(),
+                    token: RwLock::default(),
+                    gate: tokio::sync::RwLock::default(),
+                })
+            })
+            .clone()
+    }
+
     /// A fresh token of another slot for the same grant whose granted
-    /// scopes cover `key`'s.
+    /// scopes cover `slot`'s.
     fn covering(
         &self,
-        key: &TokenKey,
+        slot: &Arc<Slot>,
         now: Instant,
         skew: Option<Duration>,
-    ) -> Option<(TokenKey, Arc<Token>)> {
+    ) -> Option<(Arc<Slot>, Arc<Token>)> {
+        let key = &slot.key;
         // No scopes asks for the server's default, which a token for
         // particular scopes may not match.
         if key.scopes.is_empty() {
@@ -131,14 +177,15 @@ impl TokenCache {
         }
         let slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
         slots
-            .iter()
-            .filter(|(other, _)| *other != key && other.same_grant(key))
-            .find_map(|(other, slot)| {
-                let guard = slot.try_read().ok()?;
-                let token = guard.as_ref()?;
-                let granted = token.scopes.as_ref().unwrap_or(&other.scopes);
+            .values()
+            .filter(|other| !Arc::ptr_eq(other, slot) && other.key.same_grant(key))
+            .find_map(|other| {
+                // A slot whose token is being fetched has none fresh.
+                let _idle = other.gate.try_read().ok()?;
+                let token = other.current()?;
+                let granted = token.scopes.as_ref().unwrap_or(&other.key.scopes);
                 (token.is_fresh(now, skew) && key.scopes.iter().all(|s| granted.contains(s)))
-                    .then(|| (other.clone(), token.clone()))
+                    .then(|| (other.clone(), token))
             })
     }
 
@@ -179,70 +226,75 @@ impl TokenCache {
         store.save(&key.store_key(), &stored);
     }
 
-    fn slot(&self, key: &TokenKey) -> Slot {
-        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
-        slots.entry(key.clone()).or_default().clone()
-    }
-
-    /// The cached token for `key` if it is fresh, or a fresh one of another
-    /// slot whose granted scopes cover `key`'s (with that slot's key, so a
-    /// rejection reaches it); otherwise the result of
-    /// `fetch`, which receives the previous token (for its refresh token) and
-    /// runs for at most one caller at a time per key. Failures are not cached.
+    /// The cached token of `slot` if it is fresh, or a fresh one of another
+    /// slot whose granted scopes cover `slot`'s (with that slot, so a
+    /// rejection reaches it); otherwise the result of `fetch`, which
+    /// receives the previous token (for its refresh token) and runs for at
+    /// most one caller at a time per slot. Failures are not cached.
     pub(crate) async fn get_or_fetch<F, Fut>(
         &self,
-        key: &TokenKey,
+        slot: &Arc<Slot>,
         now: impl Fn() -> Instant,
         skew: Option<Duration>,
         fetch: F,
-    ) -> Result<(TokenKey, Arc<Token>), TokenError>
+    ) -> Result<(Arc<Slot>, Arc<Token>), TokenError>
     where
         F: FnOnce(Option<Arc<Token>>) -> Fut,
         Fut: Future<Output = Result<Token, TokenError>>,
     {
-        let slot = self.slot(key);
-        if let Some(token) = slot.read().await.as_ref() {
+        // The hit, without waiting for anything.
+        if let Some(token) = slot.current() {
             if token.is_fresh(now(), skew) {
-                return Ok((key.clone(), token.clone()));
+                return Ok((slot.clone(), token));
             }
         }
-        if let Some(found) = self.covering(key, now(), skew) {
+        // A fetch in progress for this slot is waited for, and its token
+        // used, before looking at other slots.
+        drop(slot.gate.read().await);
+        if let Some(token) = slot.current() {
+            if token.is_fresh(now(), skew) {
+                return Ok((slot.clone(), token));
+            }
+        }
+        if let Some(found) = self.covering(slot, now(), skew) {
             return Ok(found);
         }
-        let mut cached = slot.write().await;
+        let _writer = slot.gate.write().await;
+        let mut cached = slot.current();
         if cached.is_none() {
             // A cold slot: a token kept from an earlier run, if any.
-            *cached = self.load(key, now()).map(Arc::new);
+            cached = self.load(&slot.key, now()).map(Arc::new);
+            slot.set(cached.clone());
         }
-        if let Some(token) = cached.as_ref() {
+        if let Some(token) = &cached {
             // Another caller may have fetched while this one waited.
             if token.is_fresh(now(), skew) {
-                return Ok((key.clone(), token.clone()));
+                return Ok((slot.clone(), token.clone()));
             }
         }
-        let token = fetch(cached.clone()).await?;
-        self.save(key, &token, now());
+        let token = fetch(cached).await?;
+        self.save(&slot.key, &token, now());
         let token = Arc::new(token);
-        *cached = Some(token.clone());
-        Ok((key.clone(), token))
+        slot.set(Some(token.clone()));
+        Ok((slot.clone(), token))
     }
 
     /// Stores a token obtained outside `get_or_fetch` (the device flow).
-    pub(crate) async fn store(&self, key: &TokenKey, token: Token, now: Instant) {
-        self.save(key, &token, now);
-        *self.slot(key).write().await = Some(Arc::new(token));
+    pub(crate) async fn store(&self, slot: &Slot, token: Token, now: Instant) {
+        let _writer = slot.gate.write().await;
+        self.save(&slot.key, &token, now);
+        slot.set(Some(Arc::new(token)));
     }
 
     /// Marks `token` as rejected by the API, unless it was already replaced.
     /// Its refresh token stays usable.
-    pub(crate) async fn reject(&self, key: &TokenKey, token: &Arc<Token>) {
-        let slot = self.slot(key);
-        let mut cached = slot.write().await;
-        if let Some(current) = cached.as_ref() {
-            if Arc::ptr_eq(current, token) {
-                let mut rejected = Token::clone(current);
+    pub(crate) async fn reject(&self, slot: &Slot, token: &Arc<Token>) {
+        let _writer = slot.gate.write().await;
+        if let Some(current) = slot.current() {
+            if Arc::ptr_eq(&current, token) {
+                let mut rejected = Token::clone(&current);
                 rejected.rejected = true;
-                *cached = Some(Arc::new(rejected));
+                slot.set(Some(Arc::new(rejected)));
             }
         }
     }
@@ -284,9 +336,10 @@ mod tests {
         for _ in 0..200 {
             let (cache, fetches) = (cache.clone(), fetches.clone());
             tasks.push(tokio::spawn(async move {
+                let slot = cache.slot(key());
                 let token = cache
                     .get_or_fetch(
-                        &key(),
+                        &slot,
                         Instant::now,
                         Some(Duration::from_secs(60)),
                         |_| async {
@@ -312,15 +365,17 @@ mod tests {
         let cache = TokenCache::default();
         let now = Instant::now();
         let skew = Some(Duration::from_secs(60));
-        let key_for = |scopes: &[&str]| TokenKey {
-            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
-            ..key()
+        let slot_for = |scopes: &[&str]| {
+            cache.slot(TokenKey {
+                scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+                ..key()
+            })
         };
         let mut broad = token("both", now, 3600, None);
         broad.scopes = Some(vec!["read".into(), "write".into(), "admin".into()]);
         cache
             .get_or_fetch(
-                &key_for(&["read", "write"]),
+                &slot_for(&["read", "write"]),
                 || now,
                 skew,
                 |_| async { Ok(broad) },
@@ -330,7 +385,7 @@ mod tests {
         // Covered: no fetch.
         let reused = cache
             .get_or_fetch(
-                &key_for(&["read"]),
+                &slot_for(&["read"]),
                 || now,
                 skew,
                 |_| async { panic!("a covering token is cached") },
@@ -340,7 +395,7 @@ mod tests {
         assert_eq!(reused.1.access_token.expose_secret(), "both");
         let admin = cache
             .get_or_fetch(
-                &key_for(&["admin"]),
+                &slot_for(&["admin"]),
                 || now,
                 skew,
                 |_| async { panic!("granted") },
@@ -351,7 +406,7 @@ mod tests {
         // Not covered: fetched.
         let other = cache
             .get_or_fetch(
-                &key_for(&["delete"]),
+                &slot_for(&["delete"]),
                 || now,
                 skew,
                 |_| async { Ok(token("delete", now, 3600, None)) },
@@ -364,11 +419,12 @@ mod tests {
     #[tokio::test]
     async fn failures_are_not_cached_and_rejected_tokens_are_handed_over() {
         let cache = TokenCache::default();
+        let slot = cache.slot(key());
         let now = Instant::now();
         let skew = Some(Duration::from_secs(60));
         let failed = cache
             .get_or_fetch(
-                &key(),
+                &slot,
                 || now,
                 skew,
                 |_| async {
@@ -382,7 +438,7 @@ mod tests {
         assert!(failed.is_err());
         let first = cache
             .get_or_fetch(
-                &key(),
+                &slot,
                 || now,
                 skew,
                 |previous| async move {
@@ -392,10 +448,10 @@ mod tests {
             )
             .await
             .unwrap();
-        cache.reject(&key(), &first.1).await;
+        cache.reject(&slot, &first.1).await;
         let second = cache
             .get_or_fetch(
-                &key(),
+                &slot,
                 || now,
                 skew,
                 |previous| async move {

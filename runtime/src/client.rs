@@ -14,7 +14,7 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::auth::{ClientAuthMethod, Credential, CredentialHeader, Grant, OAuth2};
-use crate::cache::{TokenCache, TokenKey, TokenStore};
+use crate::cache::{Slot, TokenCache, TokenKey, TokenStore};
 use crate::clock::{Clock, SystemClock};
 use crate::connection::{Connection, Proxy, TlsVersion};
 use crate::device;
@@ -273,10 +273,21 @@ impl<C: GeneratedClient> ClientBuilder<C> {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(config_error)?;
+        let credentials = self
+            .credentials
+            .into_iter()
+            .map(|credential| {
+                let tokens = match &credential {
+                    Credential::OAuth2(oauth) => Some(TokenState::new(oauth)),
+                    _ => None,
+                };
+                Configured { credential, tokens }
+            })
+            .collect();
         Ok(C::from_runtime(Client {
             inner: Arc::new(Inner {
                 base_url,
-                credentials: self.credentials,
+                credentials,
                 default_headers: headers,
                 http,
                 token_http,
@@ -302,7 +313,7 @@ pub struct Client {
 
 struct Inner {
     base_url: String,
-    credentials: Vec<Credential>,
+    credentials: Vec<Configured>,
     /// Added to every API request that does not set them itself, also when
     /// the user supplies the HTTP client.
     default_headers: HeaderMap,
@@ -333,10 +344,156 @@ impl fmt::Debug for Client {
     }
 }
 
+/// A credential as the client keeps it, with what was worked out from it.
+struct Configured {
+    credential: Credential,
+    /// `Some` exactly for OAuth2 credentials.
+    tokens: Option<TokenState>,
+}
+
+/// As the credential alone (whose `Debug` holds no secret).
+impl fmt::Debug for Configured {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.credential.fmt(f)
+    }
+}
+
+/// What applying an OAuth2 credential's tokens needs besides the
+/// credential, worked out once rather than on every call: the parsed
+/// header name, and per scope set the cache slot and token URL.
+struct TokenState {
+    /// The credential header's name, parsed; `None` when it is not a valid
+    /// header name, which is reported when a token is applied.
+    header_name: Option<HeaderName>,
+    /// Filled on each scope set's first call (after discovery, for a
+    /// credential that discovers its token endpoint); failures are not
+    /// kept, so they are retried and reported on the next call.
+    scoped: std::sync::RwLock<HashMap<ScopeSet, Arc<ScopedTokens>, BuildScopeSetHasher>>,
+}
+
+impl TokenState {
+    fn new(oauth: &OAuth2) -> Self {
+        TokenState {
+            header_name: HeaderName::try_from(oauth.header.name.as_str()).ok(),
+            scoped: std::sync::RwLock::default(),
+        }
+    }
+}
+
+/// Which scopes an operation asks for, by the address and length of its
+/// `&'static` list: static data is never freed or changed, so one address
+/// always means the same scopes (equal lists at different addresses merely
+/// get an entry each, for the same cache slot).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct ScopeSet(usize, usize);
+
+impl ScopeSet {
+    /// For credentials whose tokens do not depend on the operation's
+    /// scopes (see [`uses_operation_scopes`]). No slice starts at address 0.
+    const ANY: ScopeSet = ScopeSet(0, 0);
+
+    fn of(scopes: &'static [&'static str]) -> Self {
+        ScopeSet(scopes.as_ptr() as usize, scopes.len())
+    }
+}
+
+/// Hashes [`ScopeSet`]s, two words, with a multiply per word (as FxHash
+/// does) rather than SipHash, which took a quarter of a cache hit. Nothing
+/// an attacker controls is hashed: the addresses are the program's own.
+#[derive(Default)]
+struct ScopeSetHasher(u64);
+
+type BuildScopeSetHasher = std::hash::BuildHasherDefault<ScopeSetHasher>;
+
+impl std::hash::Hasher for ScopeSetHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn write_usize(&mut self, word: usize) {
+        self.write_u64(word as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        // The multiply leaves the low bits, which pick the bucket, as
+        // poorly spread as the aligned addresses; the high bits are mixed.
+        self.0.rotate_left(26)
+    }
+}
+
+/// An OAuth2 credential's tokens for one scope set.
+struct ScopedTokens {
+    /// The cache slot, whose key holds the scopes requested.
+    slot: Arc<Slot>,
+    /// Where the tokens come from: the credential's token URL resolved
+    /// against the base URL, or the discovered token endpoint.
+    token_url: Url,
+    /// The header value last made from a token for this scope set: while
+    /// the same token is served, it is not formatted and checked again.
+    header: Mutex<Option<(Arc<Token>, HeaderValue)>>,
+}
+
+impl ScopedTokens {
+    /// The header value carrying `token`.
+    fn header_value(
+        &self,
+        token: &Arc<Token>,
+        header: &CredentialHeader,
+    ) -> Result<HeaderValue, Error> {
+        let mut last = self.header.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((made_from, value)) = last.as_ref() {
+            if Arc::ptr_eq(made_from, token) {
+                return Ok(value.clone());
+            }
+        }
+        let value = header_value(header, &token.access_token)?;
+        *last = Some((token.clone(), value.clone()));
+        Ok(value)
+    }
+}
+
+/// Whether `oauth`'s tokens are for the scopes of each operation, rather
+/// than for scopes configured on the credential or authorized by the user.
+fn uses_operation_scopes(oauth: &OAuth2) -> bool {
+    oauth.scopes.is_none() && !oauth.is_interactive()
+}
+
 /// A token applied to a request, remembered so a 401 can reject it.
 struct UsedToken {
-    key: TokenKey,
+    slot: Arc<Slot>,
     token: Arc<Token>,
+}
+
+/// The tokens applied to a request: rarely more than one, so the first is
+/// kept inline and a call with a cached token allocates nothing for it.
+#[derive(Default)]
+struct UsedTokens {
+    first: Option<UsedToken>,
+    more: Vec<UsedToken>,
+}
+
+impl UsedTokens {
+    fn push(&mut self, used: UsedToken) {
+        if self.first.is_none() {
+            self.first = Some(used);
+        } else {
+            self.more.push(used);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &UsedToken> {
+        self.first.iter().chain(&self.more)
+    }
 }
 
 impl Client {
@@ -382,15 +539,15 @@ impl Client {
                 request.headers_mut().append(name, value.clone());
             }
         }
-        let selected = self.select(operation)?;
+        let schemes = self.select(operation)?;
         let mut replay = request.try_clone();
         loop {
-            let used = self.apply(&selected, &mut request).await?;
+            let used = self.apply(schemes, &mut request).await?;
             tracing::debug!(method = %request.method(), path = request.url().path(), "sending");
             let mut exchange = self.inner.inspector.as_ref().map(|_| {
-                let query_keys: Vec<&str> = selected
-                    .iter()
-                    .filter_map(|(credential, _)| match credential {
+                let query_keys: Vec<&str> = self
+                    .configured(schemes)
+                    .filter_map(|(configured, _)| match &configured.credential {
                         Credential::ApiKey(key) if key.location == ApiKeyLocation::Query => {
                             Some(key.name.as_ref())
                         }
@@ -420,8 +577,8 @@ impl Client {
             let status = response.status();
             if status == reqwest::StatusCode::UNAUTHORIZED && !used.is_empty() {
                 // The tokens are bad whether or not the call can be replayed.
-                for used in &used {
-                    self.inner.tokens.reject(&used.key, &used.token).await;
+                for used in used.iter() {
+                    self.inner.tokens.reject(&used.slot, &used.token).await;
                 }
                 if let Some(again) = replay.take() {
                     tracing::debug!("401 with a cached token: renewed it, retrying once");
@@ -442,33 +599,30 @@ impl Client {
         }
     }
 
-    fn credential(&self, scheme: &str) -> Option<&Credential> {
+    fn credential(&self, scheme: &str) -> Option<&Configured> {
         self.inner
             .credentials
             .iter()
-            .find(|credential| credential.scheme() == scheme)
+            .find(|configured| configured.credential.scheme() == scheme)
     }
 
-    /// The first alternative whose schemes all have credentials; none when
-    /// no alternative is satisfied and the operation allows anonymous calls.
-    fn select(
-        &self,
-        operation: &'static Operation,
-    ) -> Result<Vec<(&Credential, &'static SchemeUse)>, Error> {
+    /// The first alternative whose schemes all have credentials (which
+    /// [`configured`](Self::configured) then gives); an empty one when no
+    /// alternative is satisfied and the operation allows anonymous calls.
+    fn select(&self, operation: &'static Operation) -> Result<&'static [SchemeUse], Error> {
         for alternative in operation.alternatives {
             if alternative.is_empty() {
                 continue;
             }
-            let found: Option<Vec<_>> = alternative
+            if alternative
                 .iter()
-                .map(|required| self.credential(required.scheme).map(|c| (c, required)))
-                .collect();
-            if let Some(found) = found {
-                return Ok(found);
+                .all(|required| self.credential(required.scheme).is_some())
+            {
+                return Ok(alternative);
             }
         }
         if operation.anonymous {
-            return Ok(Vec::new());
+            return Ok(&[]);
         }
         Err(Error::MissingCredentials {
             operation: operation.id,
@@ -481,24 +635,45 @@ impl Client {
         })
     }
 
+    /// The credentials of schemes chosen by [`select`](Self::select), which
+    /// are all configured.
+    fn configured(
+        &self,
+        schemes: &'static [SchemeUse],
+    ) -> impl Iterator<Item = (&Configured, &'static SchemeUse)> {
+        schemes.iter().filter_map(|required| {
+            self.credential(required.scheme)
+                .map(|configured| (configured, required))
+        })
+    }
+
     async fn apply(
         &self,
-        selected: &[(&Credential, &'static SchemeUse)],
+        schemes: &'static [SchemeUse],
         request: &mut Request,
-    ) -> Result<Vec<UsedToken>, Error> {
-        let mut used = Vec::new();
-        for (credential, requirement) in selected {
-            match credential {
+    ) -> Result<UsedTokens, Error> {
+        let mut used = UsedTokens::default();
+        for (configured, requirement) in self.configured(schemes) {
+            match &configured.credential {
                 Credential::OAuth2(oauth) => {
-                    let (key, token) =
-                        self.token(oauth, requirement.scopes)
-                            .await
-                            .map_err(|source| Error::Token {
-                                scheme: oauth.scheme.to_string(),
-                                source,
-                            })?;
-                    set_header(request, &oauth.header, &token.access_token)?;
-                    used.push(UsedToken { key, token });
+                    let tokens = configured
+                        .tokens
+                        .as_ref()
+                        .expect("`build` prepares every OAuth2 credential");
+                    let (scoped, slot, token) = self
+                        .token(tokens, oauth, requirement.scopes)
+                        .await
+                        .map_err(|source| Error::Token {
+                            scheme: oauth.scheme.to_string(),
+                            source,
+                        })?;
+                    let name = tokens
+                        .header_name
+                        .as_ref()
+                        .ok_or_else(|| invalid_header_name(&oauth.header))?;
+                    let value = scoped.header_value(&token, &oauth.header)?;
+                    request.headers_mut().insert(name.clone(), value);
+                    used.push(UsedToken { slot, token });
                 }
                 Credential::Bearer(bearer) => {
                     set_header(request, &bearer.header, &bearer.token)?;
@@ -519,23 +694,31 @@ impl Client {
     }
 
     /// A token for `oauth` covering `scopes`, from the cache or the token
-    /// endpoint.
+    /// endpoint; with the credential's tokens for `scopes` and the slot the
+    /// token is cached in (another scope set's, when its token covers these
+    /// scopes).
     async fn token(
         &self,
+        tokens: &TokenState,
         oauth: &OAuth2,
-        scopes: &[&str],
-    ) -> Result<(TokenKey, Arc<Token>), TokenError> {
-        let (key, token_url) = self.token_key(oauth, scopes).await?;
-        let clock = self.inner.clock.clone();
-        self.inner
+        scopes: &'static [&'static str],
+    ) -> Result<(Arc<ScopedTokens>, Arc<Slot>, Arc<Token>), TokenError> {
+        let scoped = self.scoped_tokens(tokens, oauth, scopes).await?;
+        let (slot, token) = self
+            .inner
             .tokens
             .get_or_fetch(
-                &key,
-                || clock.now(),
+                &scoped.slot,
+                || self.inner.clock.now(),
                 self.inner.refresh_skew,
                 |previous| async {
                     let mut token = self
-                        .fetch_token(oauth, &token_url, &key.scopes, previous)
+                        .fetch_token(
+                            oauth,
+                            &scoped.token_url,
+                            &scoped.slot.key().scopes,
+                            previous,
+                        )
                         .await?;
                     if token.expires_at.is_none() {
                         token.expires_at = self
@@ -546,7 +729,47 @@ impl Client {
                     Ok(token)
                 },
             )
-            .await
+            .await?;
+        Ok((scoped, slot, token))
+    }
+
+    /// The cache slot and token URL of `oauth`'s tokens for `scopes`:
+    /// worked out on the first call for the scope set, then remembered, so
+    /// that a cached token is found without parsing the token URL or
+    /// building and hashing its cache key again.
+    async fn scoped_tokens(
+        &self,
+        tokens: &TokenState,
+        oauth: &OAuth2,
+        scopes: &'static [&'static str],
+    ) -> Result<Arc<ScopedTokens>, TokenError> {
+        let id = if uses_operation_scopes(oauth) {
+            ScopeSet::of(scopes)
+        } else {
+            ScopeSet::ANY
+        };
+        if let Some(scoped) = tokens
+            .scoped
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&id)
+        {
+            return Ok(scoped.clone());
+        }
+        // Not under the lock: discovery may have to ask the server.
+        let (key, token_url) = self.token_key(oauth, scopes).await?;
+        let scoped = Arc::new(ScopedTokens {
+            slot: self.inner.tokens.slot(key),
+            token_url,
+            header: Mutex::default(),
+        });
+        // A concurrent first call may have been quicker; both found the
+        // same slot.
+        let mut known = tokens
+            .scoped
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        Ok(known.entry(id).or_insert(scoped).clone())
     }
 
     /// The cache key of `oauth`'s tokens for `scopes`, and its token URL.
@@ -563,7 +786,7 @@ impl Client {
         // whatever the operation: one token, obtained once.
         let mut scopes: Vec<String> = match &oauth.scopes {
             Some(configured) => configured.clone(),
-            None if oauth.is_interactive() => Vec::new(),
+            None if !uses_operation_scopes(oauth) => Vec::new(),
             None => scopes.iter().map(|s| (*s).to_owned()).collect(),
         };
         scopes.sort();
@@ -596,8 +819,11 @@ impl Client {
             scheme: scheme.to_owned(),
             source,
         };
-        let oauth = match self.credential(scheme) {
-            Some(Credential::OAuth2(oauth)) if matches!(oauth.grant, Grant::Device { .. }) => oauth,
+        let (oauth, tokens) = match self.credential(scheme) {
+            Some(Configured {
+                credential: Credential::OAuth2(oauth),
+                tokens: Some(tokens),
+            }) if matches!(oauth.grant, Grant::Device { .. }) => (oauth, tokens),
             _ => {
                 return Err(Error::Config(format!(
                     "no device authorization credentials for scheme `{scheme}`; configure them with `ClientBuilder::auth`"
@@ -613,7 +839,11 @@ impl Client {
         let endpoint = self
             .resolve(device_authorization_url)
             .map_err(token_error)?;
-        let (key, token_url) = self.token_key(oauth, &[]).await.map_err(token_error)?;
+        // A device grant's tokens do not depend on an operation's scopes.
+        let scoped = self
+            .scoped_tokens(tokens, oauth, &[])
+            .await
+            .map_err(token_error)?;
         let mut params = vec![("client_id".to_owned(), oauth.client_id.clone())];
         if let Some(scopes) = oauth.scopes.as_ref().filter(|s| !s.is_empty()) {
             params.push(("scope".to_owned(), scopes.join(" ")));
@@ -632,8 +862,7 @@ impl Client {
             client: self,
             oauth,
             scheme: scheme.to_owned(),
-            key,
-            token_url,
+            scoped,
             expires_at: started + answer.expires_in,
             interval: answer.interval,
             answer,
@@ -935,8 +1164,22 @@ fn set_header(
     header: &CredentialHeader,
     credential: &SecretString,
 ) -> Result<(), Error> {
-    let name = HeaderName::try_from(header.name.as_str())
-        .map_err(|_| Error::Config(format!("`{}` is not a valid header name", header.name)))?;
+    let name =
+        HeaderName::try_from(header.name.as_str()).map_err(|_| invalid_header_name(header))?;
+    let value = header_value(header, credential)?;
+    request.headers_mut().insert(name, value);
+    Ok(())
+}
+
+fn invalid_header_name(header: &CredentialHeader) -> Error {
+    Error::Config(format!("`{}` is not a valid header name", header.name))
+}
+
+/// `header`'s value pattern with `credential` filled in, marked sensitive.
+fn header_value(
+    header: &CredentialHeader,
+    credential: &SecretString,
+) -> Result<HeaderValue, Error> {
     let filled = header
         .pattern
         .replace("{token}", credential.expose_secret());
@@ -947,8 +1190,7 @@ fn set_header(
         ))
     })?;
     value.set_sensitive(true);
-    request.headers_mut().insert(name, value);
-    Ok(())
+    Ok(value)
 }
 
 fn apply_api_key(request: &mut Request, key: &crate::auth::ApiKey) -> Result<(), Error> {
@@ -991,8 +1233,8 @@ pub struct DeviceAuthorization<'c> {
     client: &'c Client,
     oauth: &'c OAuth2,
     scheme: String,
-    key: TokenKey,
-    token_url: Url,
+    /// The cache slot the token goes to, and the token URL.
+    scoped: Arc<ScopedTokens>,
     answer: device::DeviceCode,
     expires_at: std::time::Instant,
     interval: Duration,
@@ -1043,7 +1285,7 @@ impl DeviceAuthorization<'_> {
                 )));
             }
             let request = TokenRequest {
-                url: &self.token_url,
+                url: &self.scoped.token_url,
                 params: vec![
                     (
                         "grant_type".to_owned(),
@@ -1060,7 +1302,11 @@ impl DeviceAuthorization<'_> {
             match self.client.exchange(self.oauth, &request, false).await {
                 Ok(token) => {
                     let now = self.client.inner.clock.now();
-                    self.client.inner.tokens.store(&self.key, token, now).await;
+                    self.client
+                        .inner
+                        .tokens
+                        .store(&self.scoped.slot, token, now)
+                        .await;
                     return Ok(());
                 }
                 Err(TokenError::OAuth2(e)) if e.error == "authorization_pending" => {}
@@ -1155,8 +1401,47 @@ mod tests {
         );
         let client = self::client(vec![key, basic]);
         let selected = client.select(&NEEDS_OAUTH_OR_KEY).unwrap();
-        let schemes: Vec<_> = selected.iter().map(|(c, _)| c.scheme()).collect();
+        let schemes: Vec<_> = client
+            .configured(selected)
+            .map(|(c, _)| c.credential.scheme())
+            .collect();
         assert_eq!(schemes, ["key", "basic"]);
+    }
+
+    #[tokio::test]
+    async fn each_scope_set_is_resolved_once_and_equal_scopes_share_a_slot() {
+        static READ: &[&str] = &["read"];
+        static READ_AGAIN: &[&str] = &["read", "read"];
+        static WRITE: &[&str] = &["write"];
+        let oauth = OAuth2::client_credentials("oauth", "/oauth/token", "id", "secret");
+        let configured_scopes =
+            OAuth2::client_credentials("fixed", "/t", "id", "secret").scopes(["admin"]);
+        let client = client(vec![oauth.into(), configured_scopes.into()]);
+        let scoped = |scheme: &str, scopes: &'static [&'static str]| {
+            let configured = client.credential(scheme).unwrap();
+            let Credential::OAuth2(oauth) = &configured.credential else {
+                unreachable!("an OAuth2 credential")
+            };
+            let tokens = configured.tokens.as_ref().unwrap();
+            let client = &client;
+            async move { client.scoped_tokens(tokens, oauth, scopes).await.unwrap() }
+        };
+        let read = scoped("oauth", READ).await;
+        assert_eq!(
+            read.token_url.as_str(),
+            "https://api.example.com/oauth/token"
+        );
+        assert_eq!(read.slot.key().scopes, ["read"]);
+        assert!(Arc::ptr_eq(&read, &scoped("oauth", READ).await));
+        assert!(Arc::ptr_eq(
+            &read.slot,
+            &scoped("oauth", READ_AGAIN).await.slot
+        ));
+        assert!(!Arc::ptr_eq(&read.slot, &scoped("oauth", WRITE).await.slot));
+        // Configured scopes replace the operation's: one entry for all.
+        let fixed = scoped("fixed", READ).await;
+        assert!(Arc::ptr_eq(&fixed, &scoped("fixed", WRITE).await));
+        assert_eq!(fixed.slot.key().scopes, ["admin"]);
     }
 
     #[test]

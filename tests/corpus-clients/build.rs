@@ -1,6 +1,8 @@
 //! Generates a client for every document of `../shared/corpus` except the
 //! `LARGE-*` ones (see `scripts/check-large-corpus` for those) into
-//! `OUT_DIR/corpus.rs`, one module per document. Without the corpus beside
+//! `OUT_DIR/corpus.rs`, one module per document, and into
+//! `OUT_DIR/examples.rs` a test per document that round-trips the
+//! document's JSON examples through the generated types. Without the corpus beside
 //! the checkout the crate is empty and says so; in CI that is an error.
 
 use std::fmt::Write as _;
@@ -37,6 +39,7 @@ fn main() {
         .collect();
     documents.sort();
     let mut modules = String::new();
+    let mut examples = String::new();
     for document in &documents {
         let stem = document
             .file_stem()
@@ -53,22 +56,50 @@ fn main() {
             })
             .collect();
         let file_name = format!("{module}.rs");
-        if let Err(error) = generator::Generator::new()
+        let output = match generator::Generator::new()
             .spec(document)
             .file_name(&file_name)
-            .generate()
+            .generate_output()
         {
-            eprintln!("error: {error}");
-            std::process::exit(1);
-        }
+            Ok((_, output)) => output,
+            Err(error) => {
+                eprintln!("error: {error}");
+                std::process::exit(1);
+            }
+        };
         let _ = writeln!(
             modules,
             "#[doc = {stem:?}]\npub mod m_{module} {{ include!(concat!(env!(\"OUT_DIR\"), \"/{file_name}\")); }}"
         );
+        // A test per document that has JSON examples: each through the
+        // generated types.
+        let file = document
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("document");
+        if output.examples.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            examples,
+            "#[test]\nfn examples_of_{module}() {{\n    #[allow(unused_imports)]\n    use crate::m_{module}::*;\n    let mut examples = crate::round_trip::Examples::new({file:?});"
+        );
+        for example in &output.examples {
+            let _ = writeln!(
+                examples,
+                "    examples.check::<{}>({:?}, {:?});",
+                example.rust_type,
+                example.pointer,
+                example.json.to_string()
+            );
+        }
+        examples.push_str("    examples.finish();\n}\n");
     }
-    if let Err(error) = std::fs::write(out_dir.join("corpus.rs"), modules) {
-        eprintln!("error: cannot write corpus.rs: {error}");
-        std::process::exit(1);
+    for (name, text) in [("corpus.rs", modules), ("examples.rs", examples)] {
+        if let Err(error) = std::fs::write(out_dir.join(name), text) {
+            eprintln!("error: cannot write {name}: {error}");
+            std::process::exit(1);
+        }
     }
     println!("cargo:rustc-cfg=corpus");
 }

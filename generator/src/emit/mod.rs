@@ -12,16 +12,35 @@ use quote::quote;
 use crate::error::Error;
 use crate::model::{Api, TypeRef};
 
-/// Emits the formatted module for `api`, with its `@generated` header.
-pub(crate) fn emit(api: &Api, runtime_crate: &str) -> Result<String, Error> {
+fn context(runtime_crate: &str) -> Result<Context, Error> {
     let rt: syn::Path = syn::parse_str(runtime_crate).map_err(|e| Error::InvalidOption {
         option: "runtime crate",
         message: format!("`{runtime_crate}` is not a Rust path: {e}"),
     })?;
-    let ctx = Context {
+    Ok(Context {
         private: quote!(#rt::__private),
         serde_crate: format!("{}::__private::serde", runtime_crate.trim()),
-    };
+    })
+}
+
+/// The document's JSON examples with the Rust type of each, as a path from
+/// the generated module's root (`types::Pet`).
+pub(crate) fn examples(api: &Api, runtime_crate: &str) -> Result<Vec<crate::Example>, Error> {
+    let ctx = context(runtime_crate)?;
+    Ok(api
+        .examples
+        .iter()
+        .map(|example| crate::Example {
+            pointer: example.pointer.clone(),
+            rust_type: rust_type(&example.ty, &quote!(types::), &ctx).to_string(),
+            json: example.value.clone(),
+        })
+        .collect())
+}
+
+/// Emits the formatted module for `api`, with its `@generated` header.
+pub(crate) fn emit(api: &Api, runtime_crate: &str) -> Result<String, Error> {
+    let ctx = context(runtime_crate)?;
     let tokens = module(api, &ctx);
     let file: syn::File = syn::parse2(tokens).map_err(|e| Error::Internal(e.to_string()))?;
     let header = format!(

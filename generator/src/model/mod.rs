@@ -30,6 +30,17 @@ pub(crate) struct Api {
     pub(crate) operations: Vec<Operation>,
     pub(crate) schemes: Vec<Scheme>,
     pub(crate) warnings: Vec<Warning>,
+    /// The JSON examples the document gives, with their types.
+    pub(crate) examples: Vec<Example>,
+}
+
+/// A JSON example from the document and the type it is an example of.
+#[derive(Debug)]
+pub(crate) struct Example {
+    /// Where it is, as a JSON pointer.
+    pub(crate) pointer: String,
+    pub(crate) ty: TypeRef,
+    pub(crate) value: serde_json::Value,
 }
 
 /// A server URL with variables (`https://{region}.example.com/{version}`).
@@ -341,7 +352,7 @@ pub(crate) fn build(document: &Document) -> Result<Api, Error> {
     let base_url = security::base_url(api);
     let server = server(api);
     let operations = operations::operations(document, &mut types, &schemes, &mut warnings)?;
-    let (types, type_warnings) = types.finish();
+    let (types, type_warnings, examples) = types.finish();
     warnings.extend(type_warnings);
     let schemes = security::resolve_urls(schemes, &base_url);
     Ok(Api {
@@ -355,6 +366,7 @@ pub(crate) fn build(document: &Document) -> Result<Api, Error> {
         operations,
         schemes,
         warnings,
+        examples,
     })
 }
 

@@ -332,6 +332,13 @@ fn body_of(
         }
         (_, None) => TypeRef::Json,
     };
+    if encoding == BodyEncoding::Json {
+        types.media_examples(
+            content,
+            &ty,
+            &format!("{pointer}/content/{}", escape_pointer_token(media_type)),
+        );
+    }
     Some(Body {
         name: param_names.unique("body".to_owned()),
         ty,
@@ -479,10 +486,19 @@ fn payload_of(
                 "{status_pointer}/content/{}/schema",
                 escape_pointer_token(media_type)
             );
-            Payload::Json(match &content.schema {
+            let ty = match &content.schema {
                 Some(schema) => types.type_of(schema, hint, &content_pointer),
                 None => TypeRef::Json,
-            })
+            };
+            types.media_examples(
+                content,
+                &ty,
+                &format!(
+                    "{status_pointer}/content/{}",
+                    escape_pointer_token(media_type)
+                ),
+            );
+            Payload::Json(ty)
         }
         None => Payload::Raw,
     };

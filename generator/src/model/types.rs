@@ -13,7 +13,7 @@ use openapiv3::{
 };
 
 use super::names::{self, Namespace};
-use super::{Field, Tagging, TypeDef, TypeKind, TypeRef, UnionVariant, Variant};
+use super::{Example, Field, Tagging, TypeDef, TypeKind, TypeRef, UnionVariant, Variant};
 use crate::error::{escape_pointer_token, Warning};
 use crate::load::Document;
 
@@ -43,6 +43,8 @@ pub(crate) struct TypeBuilder<'a> {
     document_json: Option<serde_json::Value>,
     /// How many such `$ref`s are being followed, to stop at a cycle.
     pointer_depth: usize,
+    /// The document's JSON examples, with the types they are examples of.
+    pub(crate) examples: Vec<Example>,
 }
 
 /// What a schema describes, however the document spelled it (`openapiv3`
@@ -339,6 +341,7 @@ impl<'a> TypeBuilder<'a> {
             warnings: Vec::new(),
             document_json: None,
             pointer_depth: 0,
+            examples: Vec::new(),
         }
     }
 
@@ -348,8 +351,20 @@ impl<'a> TypeBuilder<'a> {
         let Some(components) = &self.document.api.components else {
             return;
         };
-        for key in components.schemas.keys() {
+        for (key, schema) in &components.schemas {
             let name = self.names.unique(names::type_name(key));
+            if let ReferenceOr::Item(schema) = schema {
+                if let Some(value) = &schema.schema_data.example {
+                    self.examples.push(Example {
+                        pointer: format!(
+                            "{COMPONENT_POINTER}{}/example",
+                            escape_pointer_token(key)
+                        ),
+                        ty: TypeRef::Named(name.clone()),
+                        value: value.clone(),
+                    });
+                }
+            }
             self.components.insert(key.clone(), name);
         }
         for key in components.schemas.keys() {
@@ -357,9 +372,63 @@ impl<'a> TypeBuilder<'a> {
         }
     }
 
-    pub(crate) fn finish(mut self) -> (Vec<TypeDef>, Vec<Warning>) {
+    pub(crate) fn finish(mut self) -> (Vec<TypeDef>, Vec<Warning>, Vec<Example>) {
         box_cycles(&mut self.defs);
-        (self.defs, self.warnings)
+        (self.defs, self.warnings, self.examples)
+    }
+
+    /// Keeps the examples of a JSON media type (`example`, and the values
+    /// of `examples`) as examples of `ty`.
+    pub(crate) fn media_examples(
+        &mut self,
+        media: &openapiv3::MediaType,
+        ty: &TypeRef,
+        pointer: &str,
+    ) {
+        if let Some(value) = &media.example {
+            self.examples.push(Example {
+                pointer: format!("{pointer}/example"),
+                ty: ty.clone(),
+                value: value.clone(),
+            });
+        }
+        for (name, example) in &media.examples {
+            // An example shared through `components/examples` is checked
+            // once per type, under its own pointer.
+            let (example, pointer) = match example {
+                ReferenceOr::Item(example) => (
+                    example,
+                    format!("{pointer}/examples/{}/value", escape_pointer_token(name)),
+                ),
+                ReferenceOr::Reference { reference } => {
+                    let Some(key) = reference.strip_prefix("#/components/examples/") else {
+                        continue;
+                    };
+                    let components = self.document.api.components.as_ref();
+                    let Some(ReferenceOr::Item(example)) =
+                        components.and_then(|c| c.examples.get(key))
+                    else {
+                        continue;
+                    };
+                    (example, format!("/components/examples/{key}/value"))
+                }
+            };
+            let Some(value) = &example.value else {
+                continue;
+            };
+            if self
+                .examples
+                .iter()
+                .any(|known| known.pointer == pointer && known.ty == *ty)
+            {
+                continue;
+            }
+            self.examples.push(Example {
+                pointer,
+                ty: ty.clone(),
+                value: value.clone(),
+            });
+        }
     }
 
     fn component(&self, key: &str) -> Option<&'a ReferenceOr<Schema>> {

@@ -6,3 +6,11 @@
 
 #[cfg(corpus)]
 include!(concat!(env!("OUT_DIR"), "/corpus.rs"));
+
+#[cfg(all(test, corpus))]
+mod round_trip;
+
+#[cfg(all(test, corpus))]
+mod examples {
+    include!(concat!(env!("OUT_DIR"), "/examples.rs"));
+}
