@@ -6,12 +6,12 @@ use quote::quote;
 
 use super::{doc, ident, rust_type, Context};
 use crate::model::{
-    Api, Body, BodyEncoding, ErrorBody, Operation, Param, ParamLocation, ParamStyle, PartKind,
-    Payload, Security, StatusMatch, StatusVariant, Success, TypeRef,
+    Body, BodyEncoding, ErrorBody, Operation, Param, ParamLocation, ParamStyle, PartKind, Payload,
+    Security, StatusMatch, StatusVariant, Success, TypeRef,
 };
 
-pub(crate) fn builders_module(api: &Api, ctx: &Context) -> TokenStream {
-    let builders = api.operations.iter().map(|op| builder(op, ctx));
+/// The `builders` module around `items` (see [`builders`]).
+pub(crate) fn builders_module(items: TokenStream) -> TokenStream {
     quote! {
         /// Request builders, one per operation: set optional parameters,
         /// then `send`.
@@ -19,9 +19,15 @@ pub(crate) fn builders_module(api: &Api, ctx: &Context) -> TokenStream {
             #[allow(unused_imports)]
             use super::types;
 
-            #(#builders)*
+            #items
         }
     }
+}
+
+/// The request builders (and response and error enums) of `operations`.
+pub(crate) fn builders(operations: &[Operation], ctx: &Context) -> TokenStream {
+    let builders = operations.iter().map(|op| builder(op, ctx));
+    quote!(#(#builders)*)
 }
 
 /// A field of a request builder: a parameter, the body, or a part of a

@@ -6,16 +6,22 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{doc, ident, rust_type, Context};
-use crate::model::{names, Api, Field, Tagging, TypeDef, TypeKind, UnionVariant, Variant};
+use crate::model::{names, Field, Tagging, TypeDef, TypeKind, UnionVariant, Variant};
 
-pub(crate) fn types_module(api: &Api, ctx: &Context) -> TokenStream {
-    let defs = api.types.iter().map(|def| type_def(def, ctx));
+/// The `types` module around `items` (see [`type_defs`]).
+pub(crate) fn types_module(items: TokenStream) -> TokenStream {
     quote! {
         /// Types of the request and response bodies.
         pub mod types {
-            #(#defs)*
+            #items
         }
     }
+}
+
+/// The definitions of `defs`.
+pub(crate) fn type_defs(defs: &[TypeDef], ctx: &Context) -> TokenStream {
+    let defs = defs.iter().map(|def| type_def(def, ctx));
+    quote!(#(#defs)*)
 }
 
 fn type_def(def: &TypeDef, ctx: &Context) -> TokenStream {
