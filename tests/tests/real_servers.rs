@@ -2101,6 +2101,12 @@ async fn prism_accepts_every_parameter_style_and_multipart_and_answers_typed() {
             name: "chair".into()
         }
     );
+    // The same call, the response as received.
+    let raw = c.get_item(7, "big", vec![1, 2]).send_raw().await.unwrap();
+    assert_eq!(raw.status().as_u16(), 200);
+    assert_eq!(raw.headers()["content-type"], "application/json");
+    let raw: types::Item = raw.json().await.unwrap();
+    assert_eq!(raw, item);
     let created = c
         .create_item(types::Item {
             id: None,
@@ -2152,13 +2158,14 @@ async fn prism_accepts_every_parameter_style_and_multipart_and_answers_typed() {
                 "cookie": "session=s3cr3t%3B%20v=1; theme=dark", "status": 200, "violations": [],
             }),
             json!({ "method": "GET", "path": "/items/7/.big/;coords=1;coords=2", "query": null, "cookie": null, "status": 200, "violations": [] }),
+            json!({ "method": "GET", "path": "/items/7/.big/;coords=1;coords=2", "query": null, "cookie": null, "status": 200, "violations": [] }),
             json!({ "method": "POST", "path": "/items", "query": null, "cookie": null, "status": 201, "violations": [] }),
             json!({ "method": "POST", "path": "/uploads", "query": null, "cookie": null, "status": 201, "violations": [] }),
             json!({ "method": "GET", "path": "/legacy", "query": null, "cookie": null, "status": 200, "violations": [] }),
             json!({ "method": "GET", "path": "/report", "query": null, "cookie": null, "status": 200, "violations": [] }),
         ]
     );
-    assert!(events[3]["content_type"]
+    assert!(events[4]["content_type"]
         .as_str()
         .unwrap()
         .starts_with("multipart/form-data; boundary="));

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::operations::{members, Member};
-use super::{doc, ident, Context};
+use super::{doc, format_template, ident, Context};
 use crate::model::Api;
 
 pub(crate) fn client(api: &Api, ctx: &Context) -> TokenStream {
@@ -152,33 +152,14 @@ pub(crate) fn server_module(api: &Api) -> TokenStream {
         }
     });
     // The URL as a `format!` template: variables become `{}`.
-    let mut template = String::new();
-    let mut args = Vec::new();
-    let mut rest = server.url.as_str();
-    while let Some(start) = rest.find('{') {
-        let Some(length) = rest[start..].find('}') else {
-            break;
-        };
-        template.push_str(&rest[..start].replace('{', "{{").replace('}', "}}"));
-        let wire = &rest[start + 1..start + length];
-        match server.variables.iter().find(|v| v.wire == wire) {
-            Some(variable) => {
-                template.push_str("{}");
-                let name = ident(&variable.name);
-                args.push(match variable.values {
-                    Some(_) => quote!(#name.as_str()),
-                    None => quote!(#name),
-                });
-            }
-            None => template.push_str(
-                &rest[start..=start + length]
-                    .replace('{', "{{")
-                    .replace('}', "}}"),
-            ),
-        }
-        rest = &rest[start + length + 1..];
-    }
-    template.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    let (template, args) = format_template(&server.url, |wire| {
+        let variable = server.variables.iter().find(|v| v.wire == wire)?;
+        let name = ident(&variable.name);
+        Some(match variable.values {
+            Some(_) => quote!(#name.as_str()),
+            None => quote!(#name),
+        })
+    });
     // Variables the URL does not use are still taken, and ignored.
     let unused = server
         .variables

@@ -208,6 +208,36 @@ pub(crate) struct Context {
     serde_crate: String,
 }
 
+/// A `{name}` template (a path or server URL) as a `format!` string:
+/// each variable `argument` knows becomes `{}` with that argument, other
+/// text (undeclared variables included) is kept literally. The arguments
+/// are empty when no variable was known.
+pub(crate) fn format_template(
+    template: &str,
+    mut argument: impl FnMut(&str) -> Option<TokenStream>,
+) -> (String, Vec<TokenStream>) {
+    let escape = |text: &str| text.replace('{', "{{").replace('}', "}}");
+    let mut format = String::new();
+    let mut args = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let Some(length) = rest[start..].find('}') else {
+            break;
+        };
+        format.push_str(&escape(&rest[..start]));
+        match argument(&rest[start + 1..start + length]) {
+            Some(arg) => {
+                format.push_str("{}");
+                args.push(arg);
+            }
+            None => format.push_str(&escape(&rest[start..=start + length])),
+        }
+        rest = &rest[start + length + 1..];
+    }
+    format.push_str(&escape(rest));
+    (format, args)
+}
+
 /// An identifier from a name the model decided, raw when it says so.
 pub(crate) fn ident(name: &str) -> Ident {
     match name.strip_prefix("r#") {

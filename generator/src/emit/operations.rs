@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 
-use super::{doc, ident, rust_type, Context};
+use super::{doc, format_template, ident, rust_type, Context};
 use crate::model::{
     Body, BodyEncoding, ErrorBody, Operation, Param, ParamLocation, ParamStyle, PartKind, Payload,
     Security, StatusMatch, StatusVariant, Success, TypeRef,
@@ -247,14 +247,25 @@ fn builder(op: &Operation, ctx: &Context) -> TokenStream {
 
             #(#setters)*
 
-            /// Sends the request.
-            pub async fn send(self) -> ::std::result::Result<#output, #error> {
+            /// The operation's security requirements, as the runtime reads them.
+            fn __operation() -> &'static #private::Operation {
                 #operation
+                &OPERATION
+            }
+
+            /// Sends the request and returns the response as received, for
+            /// its status and headers or to read the body yourself. Statuses
+            /// other than 2xx are errors, as with [`send`](Self::send).
+            pub async fn send_raw(self) -> ::std::result::Result<#private::Response, #error> {
                 #request
                 #(#headers)*
                 #cookies
                 #body
-                let response = self.client.inner.execute(&OPERATION, request).await #map_err ?;
+                self.client.inner.execute(Self::__operation(), request).await #map_err
+            }
+
+            /// Sends the request and decodes the response.
+            pub async fn send(self) -> ::std::result::Result<#output, #error> {
                 #finish
             }
         }
@@ -342,19 +353,22 @@ fn success(op: &Operation, ctx: &Context) -> (TokenStream, TokenStream, TokenStr
         Success::One(Payload::Empty) => (
             quote!(()),
             quote! {
-                drop(response);
+                drop(self.send_raw().await?);
                 Ok(())
             },
             TokenStream::new(),
         ),
         Success::One(Payload::Json(ty)) => (
             rust_type(ty, &named, ctx),
-            quote!(#private::decode_json(&OPERATION, response).await),
+            quote! {
+                let response = self.send_raw().await?;
+                #private::decode_json(Self::__operation(), response).await
+            },
             TokenStream::new(),
         ),
         Success::One(Payload::Raw) => (
             quote!(#private::Response),
-            quote!(Ok(response)),
+            quote!(self.send_raw().await),
             TokenStream::new(),
         ),
         Success::Several { name, variants } => {
@@ -367,7 +381,7 @@ fn success(op: &Operation, ctx: &Context) -> (TokenStream, TokenStream, TokenStr
                         Ok(#enum_name::#variant_name)
                     }},
                     Payload::Json(_) => quote! {
-                        #private::decode_json(&OPERATION, response).await.map(#enum_name::#variant_name)
+                        #private::decode_json(Self::__operation(), response).await.map(#enum_name::#variant_name)
                     },
                     Payload::Raw => quote!(Ok(#enum_name::#variant_name(response))),
                 }
@@ -387,6 +401,7 @@ fn success(op: &Operation, ctx: &Context) -> (TokenStream, TokenStream, TokenStr
                 .unwrap_or(&variants[0]);
             let fallback = decode(fallback);
             let finish = quote! {
+                let response = self.send_raw().await?;
                 match response.status().as_u16() {
                     #(#arms)*
                     _ => #fallback,
@@ -585,45 +600,24 @@ enum Path {
 
 fn path_expression(op: &Operation, ctx: &Context) -> Path {
     let private = &ctx.private;
-    let mut template = String::new();
-    let mut args = Vec::new();
-    let mut rest = op.path.as_str();
-    while let Some(start) = rest.find('{') {
-        let Some(length) = rest[start..].find('}') else {
-            break;
-        };
-        let wire = &rest[start + 1..start + length];
-        template.push_str(&escape_braces(&rest[..start]));
-        match op
+    let (template, args) = format_template(&op.path, |wire| {
+        // An undeclared template variable stays as written.
+        let param = op
             .params
             .iter()
-            .find(|p| p.location == ParamLocation::Path && p.wire == wire)
-        {
-            Some(param) => {
-                template.push_str("{}");
-                let field = ident(&param.name);
-                let style = ident(match param.style {
-                    ParamStyle::Label => "Label",
-                    ParamStyle::Matrix => "Matrix",
-                    _ => "Simple",
-                });
-                let explode = param.explode;
-                args.push(quote!(#private::path_param(#wire, &self.#field, #private::Style::#style, #explode)));
-            }
-            // An undeclared template variable stays as written.
-            None => template.push_str(&escape_braces(&rest[start..=start + length])),
-        }
-        rest = &rest[start + length + 1..];
-    }
-    template.push_str(&escape_braces(rest));
+            .find(|p| p.location == ParamLocation::Path && p.wire == wire)?;
+        let field = ident(&param.name);
+        let style = ident(match param.style {
+            ParamStyle::Label => "Label",
+            ParamStyle::Matrix => "Matrix",
+            _ => "Simple",
+        });
+        let explode = param.explode;
+        Some(quote!(#private::path_param(#wire, &self.#field, #private::Style::#style, #explode)))
+    });
     if args.is_empty() {
         Path::Literal(template.replace("{{", "{").replace("}}", "}"))
     } else {
         Path::Format(quote!(::std::format!(#template, #(#args),*)))
     }
-}
-
-/// Text taken literally by `format!`.
-fn escape_braces(text: &str) -> String {
-    text.replace('{', "{{").replace('}', "}}")
 }

@@ -58,7 +58,7 @@ pub(crate) fn operations(
             let method_name = method_names.unique(names::value_name(&naming));
             let builder_name = builder_names.unique(names::type_name(&naming));
 
-            let mut param_names = Namespace::with_reserved(&["client", "send"]);
+            let mut param_names = Namespace::with_reserved(&["client", "send", "send_raw"]);
             let mut params = Vec::new();
             for parameter in item.parameters.iter().chain(op.parameters.iter()) {
                 if let Some(param) = parameter_of(
