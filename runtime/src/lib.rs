@@ -56,6 +56,7 @@ pub use connection::TlsVersion;
 pub use error::{Error, OAuth2ErrorResponse, RawResponse, TokenError};
 pub use jwt::SigningKey;
 pub use multipart::FilePart;
+pub use params::BodyEncoding;
 pub use reqwest;
 pub use secrecy::{ExposeSecret, SecretString};
 pub use tokio;
@@ -75,7 +76,8 @@ pub mod __private {
     pub use crate::error::{error_json, Error};
     pub use crate::multipart::{FilePart, Multipart};
     pub use crate::params::{
-        cookie_header, cookie_param, header_param, path_param, query_param, Style,
+        cookie_header, cookie_param, encode_body, header_param, path_param, query_param,
+        BodyEncoding, Style,
     };
     pub use crate::security::{ApiKeyLocation, Operation, SchemeUse};
     pub use crate::serde_helpers::{

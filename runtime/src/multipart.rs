@@ -172,6 +172,20 @@ impl Multipart {
         self.part(name, Some(file_name), Some(content_type), &file.bytes);
     }
 
+    /// Adds a part per member of `value` serialised as a JSON object (any
+    /// other value becomes one part named `body`): for bodies the document
+    /// accepts as JSON or as multipart with the same schema.
+    pub fn members<T: Serialize + ?Sized>(&mut self, value: &T) {
+        match serde_json::to_value(value).unwrap_or(Value::Null) {
+            Value::Object(members) => {
+                for (name, value) in &members {
+                    self.value(name, value, None);
+                }
+            }
+            other => self.value("body", &other, None),
+        }
+    }
+
     /// Ends the body and sets it, with its content type, on the request.
     pub fn finish(mut self, request: RequestBuilder) -> RequestBuilder {
         self.body.extend_from_slice(b"--");

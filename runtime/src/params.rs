@@ -225,6 +225,37 @@ pub fn query_param<T: Serialize + ?Sized>(
     }
 }
 
+/// How a request body is written, for operations whose document accepts
+/// the same body in several media types (see each request builder's
+/// `body_encoding`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BodyEncoding {
+    /// `application/json`.
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+    /// `multipart/form-data`, a part per member of the body.
+    Multipart,
+}
+
+/// Sets `body` on the request in `encoding`.
+pub fn encode_body<T: Serialize + ?Sized>(
+    request: RequestBuilder,
+    body: &T,
+    encoding: BodyEncoding,
+) -> RequestBuilder {
+    match encoding {
+        BodyEncoding::Json => request.json(body),
+        BodyEncoding::Form => request.form(body),
+        BodyEncoding::Multipart => {
+            let mut form = crate::multipart::Multipart::new();
+            form.members(body);
+            form.finish(request)
+        }
+    }
+}
+
 /// Adds a header parameter in `simple` style; `None` values are left out.
 /// A value that cannot be a header fails the call when it is sent.
 pub fn header_param<T: Serialize + ?Sized>(
@@ -425,6 +456,57 @@ mod tests {
         query_param(&mut url, "b", &Some("x"), Style::Form, true);
         query_param(&mut url, "c", &None::<u8>, Style::Form, true);
         assert_eq!(url, "/p?fixed=1&a=1&b=x");
+    }
+
+    #[test]
+    fn bodies_in_the_encoding_asked_for() {
+        let body = json!({ "name": "Kit", "age": 3, "tags": ["a"] });
+        let client = reqwest::Client::new();
+        let sent = |encoding| {
+            let request = encode_body(client.post("http://h/p"), &body, encoding)
+                .build()
+                .unwrap();
+            let content_type = request.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let text = String::from_utf8(request.body().unwrap().as_bytes().unwrap().to_vec());
+            (content_type, text.unwrap())
+        };
+        assert_eq!(
+            sent(BodyEncoding::Json),
+            ("application/json".to_owned(), body.to_string())
+        );
+        // An array cannot be a form value: the call fails (when sent)
+        // rather than sending a wrong body.
+        assert!(
+            encode_body(client.post("http://h/p"), &body, BodyEncoding::Form)
+                .build()
+                .is_err()
+        );
+        let flat = json!({ "name": "Kit Cat", "age": 3 });
+        let request = encode_body(client.post("http://h/p"), &flat, BodyEncoding::Form)
+            .build()
+            .unwrap();
+        assert_eq!(
+            request.body().unwrap().as_bytes(),
+            Some(&b"name=Kit+Cat&age=3"[..])
+        );
+        let (content_type, multipart) = sent(BodyEncoding::Multipart);
+        assert!(content_type.starts_with("multipart/form-data; boundary="));
+        assert!(
+            multipart.contains("name=\"name\"\r\n\r\nKit\r\n"),
+            "{multipart}"
+        );
+        assert!(
+            multipart.contains("name=\"age\"\r\n\r\n3\r\n"),
+            "{multipart}"
+        );
+        assert!(
+            multipart
+                .contains("name=\"tags\"\r\nContent-Type: application/json\r\n\r\n[\"a\"]\r\n"),
+            "{multipart}"
+        );
     }
 
     #[test]

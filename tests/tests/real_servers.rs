@@ -2041,7 +2041,7 @@ async fn an_expired_token_from_a_code_without_a_refresh_token_does_not_redeem_th
 #[tokio::test]
 async fn prism_accepts_every_parameter_style_and_multipart_and_answers_typed() {
     use integration_tests::operations::{builders, server, types, Client, Error};
-    use runtime::FilePart;
+    use runtime::{BodyEncoding, FilePart};
 
     let Some(prism) = Peer::prism_operations() else {
         return;
@@ -2122,6 +2122,19 @@ async fn prism_accepts_every_parameter_style_and_multipart_and_answers_typed() {
             name: "desk".into()
         })
     );
+    // The same body as the document's other media types for it.
+    for encoding in [BodyEncoding::Form, BodyEncoding::Multipart] {
+        let created = c
+            .create_item(types::Item {
+                id: Some(9),
+                name: "desk lamp".into(),
+            })
+            .body_encoding(encoding)
+            .send()
+            .await
+            .unwrap();
+        assert!(matches!(created, builders::CreateItemResponse::Created(_)));
+    }
     // Prism 5.14.2 neither reads JSON parts (`encoding.contentType`) nor
     // gathers repeated parts into arrays, so only the scalar and file parts
     // go to it; the test below sends all of them to Werkzeug's parser.
@@ -2160,15 +2173,18 @@ async fn prism_accepts_every_parameter_style_and_multipart_and_answers_typed() {
             json!({ "method": "GET", "path": "/items/7/.big/;coords=1;coords=2", "query": null, "cookie": null, "status": 200, "violations": [] }),
             json!({ "method": "GET", "path": "/items/7/.big/;coords=1;coords=2", "query": null, "cookie": null, "status": 200, "violations": [] }),
             json!({ "method": "POST", "path": "/items", "query": null, "cookie": null, "status": 201, "violations": [] }),
+            json!({ "method": "POST", "path": "/items", "query": null, "cookie": null, "status": 201, "violations": [] }),
+            json!({ "method": "POST", "path": "/items", "query": null, "cookie": null, "status": 201, "violations": [] }),
             json!({ "method": "POST", "path": "/uploads", "query": null, "cookie": null, "status": 201, "violations": [] }),
             json!({ "method": "GET", "path": "/legacy", "query": null, "cookie": null, "status": 200, "violations": [] }),
             json!({ "method": "GET", "path": "/report", "query": null, "cookie": null, "status": 200, "violations": [] }),
         ]
     );
-    assert!(events[4]["content_type"]
-        .as_str()
-        .unwrap()
-        .starts_with("multipart/form-data; boundary="));
+    let content_type = |i: usize| events[i]["content_type"].as_str().unwrap().to_owned();
+    assert_eq!(content_type(3), "application/json");
+    assert_eq!(content_type(4), "application/x-www-form-urlencoded");
+    assert!(content_type(5).starts_with("multipart/form-data; boundary="));
+    assert!(content_type(6).starts_with("multipart/form-data; boundary="));
 
     // The other documented success responses.
     let accepted = client("operations-202", Some("code=202"))

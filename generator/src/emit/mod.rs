@@ -311,19 +311,28 @@ fn doc_lines(text: &str) -> Vec<String> {
     lines
 }
 
-/// The width of a Markdown list marker starting `line` (`- `, `* `, `+ `,
-/// `1. `, `1) `), if it starts with one.
+/// The content column of a Markdown list item starting `line` (`- `,
+/// `* `, `+ `, `1. `, `1) `, and the spaces after the marker: `*   item`
+/// is 4), if it starts with one.
 fn list_marker_width(line: &str) -> Option<usize> {
-    if ["- ", "* ", "+ "]
-        .iter()
-        .any(|marker| line.starts_with(marker))
-    {
-        return Some(2);
+    let marker = if line.starts_with(['-', '*', '+']) {
+        1
+    } else {
+        let digits = line.chars().take_while(char::is_ascii_digit).count();
+        let rest = &line[digits..];
+        if digits == 0 || digits >= 10 || !(rest.starts_with('.') || rest.starts_with(')')) {
+            return None;
+        }
+        digits + 1
+    };
+    let spaces = line[marker..].chars().take_while(|c| *c == ' ').count();
+    // One to four spaces belong to the marker; with more, the item starts
+    // with indented code and its content column is one past the marker.
+    match spaces {
+        0 => None,
+        1..=4 => Some(marker + spaces),
+        _ => Some(marker + 1),
     }
-    let digits = line.chars().take_while(char::is_ascii_digit).count();
-    let rest = &line[digits..];
-    (digits > 0 && digits < 10 && (rest.starts_with(". ") || rest.starts_with(") ")))
-        .then_some(digits + 2)
 }
 
 /// The Rust type for a model type; `named` is the path prefix of the
@@ -405,6 +414,18 @@ mod tests {
         assert_eq!(
             doc_lines("```\nunclosed"),
             [" ```text", " unclosed", " ```"]
+        );
+        // GitHub's lists put three spaces after `*`; continuation lines are
+        // indented to the item's content, as clippy wants.
+        assert_eq!(
+            doc_lines("**Notes:**\n*   GitHub renames asset\n  endpoint lists\n1.  one\n   more"),
+            [
+                " **Notes:**",
+                " *   GitHub renames asset",
+                "     endpoint lists",
+                " 1.  one",
+                "     more"
+            ]
         );
         // zoom's documentation has tabs, which clippy refuses in docs.
         assert_eq!(

@@ -6,8 +6,8 @@ use quote::quote;
 
 use super::{doc, format_template, ident, rust_type, Context};
 use crate::model::{
-    Body, BodyEncoding, ErrorBody, Operation, Param, ParamLocation, ParamStyle, PartKind, Payload,
-    Security, StatusMatch, StatusVariant, Success, TypeRef,
+    Alternative, Body, BodyEncoding, ErrorBody, Operation, Param, ParamLocation, ParamStyle,
+    PartKind, Payload, Security, StatusMatch, StatusVariant, Success, TypeRef,
 };
 
 /// The `builders` module around `items` (see [`builders`]).
@@ -161,6 +161,46 @@ fn builder(op: &Operation, ctx: &Context) -> TokenStream {
         }
     });
 
+    // The choice of encoding, when the document accepts the body in several.
+    let (choice_field, choice_init, choice_setter) = match &op.body {
+        Some(body) if !body.alternatives.is_empty() => {
+            let setter = ident(&body.encoding_setter);
+            let primary = encoding_variant(match body.encoding {
+                BodyEncoding::Json => Alternative::Json,
+                _ => Alternative::Form,
+            });
+            let mut offered: Vec<&str> = vec![match body.encoding {
+                BodyEncoding::Json => "`Json` (the default)",
+                _ => "`Form` (the default)",
+            }];
+            offered.extend(
+                body.alternatives
+                    .iter()
+                    .map(|alternative| match alternative {
+                        Alternative::Json => "`Json`",
+                        Alternative::Form => "`Form`",
+                        Alternative::Multipart => "`Multipart`",
+                    }),
+            );
+            let docs = doc(Some(&format!(
+                "How the body is sent; the document accepts {}.",
+                offered.join(", ")
+            )));
+            (
+                quote!(#setter: #private::BodyEncoding,),
+                quote!(#setter: #private::BodyEncoding::#primary,),
+                quote! {
+                    #docs
+                    pub fn #setter(mut self, encoding: #private::BodyEncoding) -> Self {
+                        self.#setter = encoding;
+                        self
+                    }
+                },
+            )
+        }
+        _ => (TokenStream::new(), TokenStream::new(), TokenStream::new()),
+    };
+
     let operation = operation_static(op, ctx);
     let method = ident(&op.http_method);
     let style = |p: &Param| {
@@ -236,16 +276,18 @@ fn builder(op: &Operation, ctx: &Context) -> TokenStream {
         pub struct #name<'a> {
             client: &'a super::Client,
             #(#fields)*
+            #choice_field
         }
 
         #deprecated
         impl<'a> #name<'a> {
             #many
             pub(super) fn new(client: &'a super::Client, #(#new_params),*) -> Self {
-                #name { client, #(#inits)* }
+                #name { client, #(#inits)* #choice_init }
             }
 
             #(#setters)*
+            #choice_setter
 
             /// The operation's security requirements, as the runtime reads them.
             fn __operation() -> &'static #private::Operation {
@@ -315,6 +357,19 @@ fn body_expression(body: &Body, ctx: &Context) -> TokenStream {
         };
     }
     let field = ident(&body.name);
+    if !body.alternatives.is_empty() {
+        let setter = ident(&body.encoding_setter);
+        return if body.required {
+            quote!(let request = #private::encode_body(request, &self.#field, self.#setter);)
+        } else {
+            quote! {
+                let request = match &self.#field {
+                    ::std::option::Option::Some(body) => #private::encode_body(request, body, self.#setter),
+                    ::std::option::Option::None => request,
+                };
+            }
+        };
+    }
     // Serialised bodies are borrowed; raw ones are moved into the request.
     let borrowed = matches!(body.encoding, BodyEncoding::Json | BodyEncoding::Form);
     let encode = |value: TokenStream| match &body.encoding {
@@ -480,6 +535,15 @@ fn errors(op: &Operation, ctx: &Context) -> (TokenStream, TokenStream, TokenStre
             )
         }
     }
+}
+
+/// The runtime's `BodyEncoding` variant of an alternative.
+fn encoding_variant(alternative: Alternative) -> Ident {
+    ident(match alternative {
+        Alternative::Json => "Json",
+        Alternative::Form => "Form",
+        Alternative::Multipart => "Multipart",
+    })
 }
 
 /// The statuses as few patterns as they make: adjacent codes and ranges

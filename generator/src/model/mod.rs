@@ -237,6 +237,19 @@ pub(crate) struct Body {
     pub(crate) ty: TypeRef,
     pub(crate) required: bool,
     pub(crate) encoding: BodyEncoding,
+    /// Other encodings the document accepts the same schema in, and the
+    /// name of the setter that picks one; empty when there is no choice.
+    pub(crate) alternatives: Vec<Alternative>,
+    pub(crate) encoding_setter: String,
+}
+
+/// An encoding a JSON or form body can be sent in instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Alternative {
+    Json,
+    Form,
+    /// A part per member of the serialised object.
+    Multipart,
 }
 
 /// How a request body is sent.

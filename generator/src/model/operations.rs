@@ -10,8 +10,8 @@ use super::names::{self, Namespace};
 use super::security::{self, Scheme};
 use super::types::TypeBuilder;
 use super::{
-    Body, BodyEncoding, ErrorBody, Operation, Param, ParamLocation, ParamStyle, Part, PartKind,
-    Payload, StatusMatch, StatusVariant, Success, TypeRef,
+    Alternative, Body, BodyEncoding, ErrorBody, Operation, Param, ParamLocation, ParamStyle, Part,
+    PartKind, Payload, StatusMatch, StatusVariant, Success, TypeRef,
 };
 use crate::error::{escape_pointer_token, Error, Warning};
 use crate::load::{media_essence, Document};
@@ -286,6 +286,8 @@ fn body_of(
                         ty: TypeRef::Json,
                         required: body.required,
                         encoding: BodyEncoding::Multipart(parts),
+                        alternatives: Vec::new(),
+                        encoding_setter: String::new(),
                     })
                 }
                 None => warnings.push(Warning {
@@ -339,11 +341,47 @@ fn body_of(
             &format!("{pointer}/content/{}", escape_pointer_token(media_type)),
         );
     }
+    // The same schema in other media types the runtime can write: the
+    // caller may pick one of them instead.
+    let mut alternatives = Vec::new();
+    if matches!(encoding, BodyEncoding::Json | BodyEncoding::Form) {
+        for (other, other_content) in &body.content {
+            let essence = media_essence(other);
+            let alternative = if is_json(other) {
+                Alternative::Json
+            } else if essence == "application/x-www-form-urlencoded" {
+                Alternative::Form
+            } else if essence == "multipart/form-data" {
+                Alternative::Multipart
+            } else {
+                continue;
+            };
+            let primary = match encoding {
+                BodyEncoding::Json => Alternative::Json,
+                _ => Alternative::Form,
+            };
+            if alternative != primary
+                && !alternatives.contains(&alternative)
+                && other_content.schema.is_some()
+                && other_content.schema == content.schema
+            {
+                alternatives.push(alternative);
+            }
+        }
+    }
+    let name = param_names.unique("body".to_owned());
+    let encoding_setter = if alternatives.is_empty() {
+        String::new()
+    } else {
+        param_names.unique("body_encoding".to_owned())
+    };
     Some(Body {
-        name: param_names.unique("body".to_owned()),
+        name,
         ty,
         required: body.required,
         encoding,
+        alternatives,
+        encoding_setter,
     })
 }
 
