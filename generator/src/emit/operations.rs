@@ -125,7 +125,6 @@ pub(crate) fn members(op: &Operation, ctx: &Context) -> Vec<Member> {
 fn builder(op: &Operation, ctx: &Context) -> TokenStream {
     let private = &ctx.private;
     let name = ident(&op.builder_name);
-    let named = quote!(types::);
     let members = members(op, ctx);
 
     let fields = members.iter().map(|m| {
@@ -268,7 +267,6 @@ fn builder(op: &Operation, ctx: &Context) -> TokenStream {
         op.id, op.http_method, op.path, op.builder_name
     )));
     let deprecated = op.deprecated.then(|| quote!(#[allow(deprecated)]));
-    let _ = &named;
     quote! {
         #struct_doc
         #[derive(Debug, Clone)]
@@ -466,7 +464,7 @@ fn success(op: &Operation, ctx: &Context) -> (TokenStream, TokenStream, TokenStr
                 "The success responses of `{}`, one variant per documented status.",
                 op.id
             );
-            let (enum_def, _) = status_enum(&enum_name, &doc_text, variants, ctx);
+            let enum_def = status_enum(&enum_name, &doc_text, variants, ctx);
             (quote!(#enum_name), finish, enum_def)
         }
     }
@@ -522,7 +520,7 @@ fn errors(op: &Operation, ctx: &Context) -> (TokenStream, TokenStream, TokenStre
                 "The documented error responses of `{}`, one variant per status.",
                 op.id
             );
-            let (enum_def, _) = status_enum(&enum_name, &doc_text, variants, ctx);
+            let enum_def = status_enum(&enum_name, &doc_text, variants, ctx);
             (
                 quote!(super::Error<#enum_name>),
                 quote! {
@@ -585,7 +583,7 @@ fn status_enum(
     doc_text: &str,
     variants: &[StatusVariant],
     ctx: &Context,
-) -> (TokenStream, bool) {
+) -> TokenStream {
     let private = &ctx.private;
     let named = quote!(types::);
     let docs = doc(Some(doc_text));
@@ -617,17 +615,14 @@ fn status_enum(
     } else {
         quote!(#[derive(Debug, Clone, PartialEq)])
     };
-    (
-        quote! {
-            #docs
-            #derives
-            #[allow(clippy::large_enum_variant)]
-            pub enum #name {
-                #(#variants)*
-            }
-        },
-        raw,
-    )
+    quote! {
+        #docs
+        #derives
+        #[allow(clippy::large_enum_variant)]
+        pub enum #name {
+            #(#variants)*
+        }
+    }
 }
 
 /// The operation's security requirements as a static the runtime reads.
