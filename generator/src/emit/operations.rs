@@ -161,59 +161,46 @@ fn builder(op: &Operation, ctx: &Context) -> TokenStream {
     });
 
     // The choice of encoding, when the document accepts the body in several.
-    let (choice_field, choice_init, choice_setter) = match &op.body {
-        Some(body) if !body.alternatives.is_empty() => {
-            let setter = ident(&body.encoding_setter);
-            let primary = encoding_variant(match body.encoding {
-                BodyEncoding::Json => Alternative::Json,
-                _ => Alternative::Form,
-            });
-            let mut offered: Vec<&str> = vec![match body.encoding {
-                BodyEncoding::Json => "`Json` (the default)",
-                _ => "`Form` (the default)",
-            }];
-            offered.extend(
-                body.alternatives
-                    .iter()
-                    .map(|alternative| match alternative {
-                        Alternative::Json => "`Json`",
-                        Alternative::Form => "`Form`",
-                        Alternative::Multipart => "`Multipart`",
-                    }),
-            );
-            let docs = doc(Some(&format!(
-                "How the body is sent; the document accepts {}.",
-                offered.join(", ")
-            )));
-            (
-                quote!(#setter: #private::BodyEncoding,),
-                quote!(#setter: #private::BodyEncoding::#primary,),
-                quote! {
-                    #docs
-                    pub fn #setter(mut self, encoding: #private::BodyEncoding) -> Self {
-                        self.#setter = encoding;
-                        self
-                    }
-                },
-            )
-        }
-        _ => (TokenStream::new(), TokenStream::new(), TokenStream::new()),
-    };
+    let (choice_field, choice_init, choice_setter) =
+        match op.body.as_ref().and_then(|b| Some((b, b.choice.as_ref()?))) {
+            Some((body, choice)) => {
+                let setter = ident(&choice.setter);
+                let primary = match body.encoding {
+                    BodyEncoding::Json => Alternative::Json,
+                    _ => Alternative::Form,
+                };
+                let primary_variant = ident(encoding_name(primary));
+                let offered: Vec<String> =
+                    std::iter::once(format!("`{}` (the default)", encoding_name(primary)))
+                        .chain(
+                            choice
+                                .alternatives
+                                .iter()
+                                .map(|a| format!("`{}`", encoding_name(*a))),
+                        )
+                        .collect();
+                let docs = doc(Some(&format!(
+                    "How the body is sent; the document accepts {}.",
+                    offered.join(", ")
+                )));
+                (
+                    quote!(#setter: #private::BodyEncoding,),
+                    quote!(#setter: #private::BodyEncoding::#primary_variant,),
+                    quote! {
+                        #docs
+                        pub fn #setter(mut self, encoding: #private::BodyEncoding) -> Self {
+                            self.#setter = encoding;
+                            self
+                        }
+                    },
+                )
+            }
+            _ => (TokenStream::new(), TokenStream::new(), TokenStream::new()),
+        };
 
     let operation = operation_static(op, ctx);
     let method = ident(&op.http_method);
-    let style = |p: &Param| {
-        let style = ident(match p.style {
-            ParamStyle::Simple => "Simple",
-            ParamStyle::Label => "Label",
-            ParamStyle::Matrix => "Matrix",
-            ParamStyle::Form => "Form",
-            ParamStyle::SpaceDelimited => "SpaceDelimited",
-            ParamStyle::PipeDelimited => "PipeDelimited",
-            ParamStyle::DeepObject => "DeepObject",
-        });
-        quote!(#private::Style::#style)
-    };
+    let style = |p: &Param| style_path(p.style, ctx);
     let located =
         |location: ParamLocation| op.params.iter().filter(move |p| p.location == location);
     let queries: Vec<TokenStream> = located(ParamLocation::Query)
@@ -355,8 +342,8 @@ fn body_expression(body: &Body, ctx: &Context) -> TokenStream {
         };
     }
     let field = ident(&body.name);
-    if !body.alternatives.is_empty() {
-        let setter = ident(&body.encoding_setter);
+    if let Some(choice) = &body.choice {
+        let setter = ident(&choice.setter);
         return if body.required {
             quote!(let request = #private::encode_body(request, &self.#field, self.#setter);)
         } else {
@@ -535,13 +522,28 @@ fn errors(op: &Operation, ctx: &Context) -> (TokenStream, TokenStream, TokenStre
     }
 }
 
+/// The runtime's `Style` for a parameter's style.
+fn style_path(style: ParamStyle, ctx: &Context) -> TokenStream {
+    let private = &ctx.private;
+    let style = ident(match style {
+        ParamStyle::Simple => "Simple",
+        ParamStyle::Label => "Label",
+        ParamStyle::Matrix => "Matrix",
+        ParamStyle::Form => "Form",
+        ParamStyle::SpaceDelimited => "SpaceDelimited",
+        ParamStyle::PipeDelimited => "PipeDelimited",
+        ParamStyle::DeepObject => "DeepObject",
+    });
+    quote!(#private::Style::#style)
+}
+
 /// The runtime's `BodyEncoding` variant of an alternative.
-fn encoding_variant(alternative: Alternative) -> Ident {
-    ident(match alternative {
+fn encoding_name(alternative: Alternative) -> &'static str {
+    match alternative {
         Alternative::Json => "Json",
         Alternative::Form => "Form",
         Alternative::Multipart => "Multipart",
-    })
+    }
 }
 
 /// The statuses as few patterns as they make: adjacent codes and ranges
@@ -666,13 +668,8 @@ fn path_expression(op: &Operation, ctx: &Context) -> Path {
             .iter()
             .find(|p| p.location == ParamLocation::Path && p.wire == wire)?;
         let field = ident(&param.name);
-        let style = ident(match param.style {
-            ParamStyle::Label => "Label",
-            ParamStyle::Matrix => "Matrix",
-            _ => "Simple",
-        });
-        let explode = param.explode;
-        Some(quote!(#private::path_param(#wire, &self.#field, #private::Style::#style, #explode)))
+        let (style, explode) = (style_path(param.style, ctx), param.explode);
+        Some(quote!(#private::path_param(#wire, &self.#field, #style, #explode)))
     });
     if args.is_empty() {
         Path::Literal(template.replace("{{", "{").replace("}}", "}"))

@@ -237,10 +237,16 @@ pub(crate) struct Body {
     pub(crate) ty: TypeRef,
     pub(crate) required: bool,
     pub(crate) encoding: BodyEncoding,
-    /// Other encodings the document accepts the same schema in, and the
-    /// name of the setter that picks one; empty when there is no choice.
+    /// The encodings the caller may pick instead, when the document
+    /// accepts the same schema in several.
+    pub(crate) choice: Option<EncodingChoice>,
+}
+
+/// The other encodings a body can be sent in, and the setter picking one.
+#[derive(Debug)]
+pub(crate) struct EncodingChoice {
+    pub(crate) setter: String,
     pub(crate) alternatives: Vec<Alternative>,
-    pub(crate) encoding_setter: String,
 }
 
 /// An encoding a JSON or form body can be sent in instead.

@@ -10,8 +10,8 @@ use super::names::{self, Namespace};
 use super::security::{self, Scheme};
 use super::types::TypeBuilder;
 use super::{
-    Alternative, Body, BodyEncoding, ErrorBody, Operation, Param, ParamLocation, ParamStyle, Part,
-    PartKind, Payload, StatusMatch, StatusVariant, Success, TypeRef,
+    Alternative, Body, BodyEncoding, EncodingChoice, ErrorBody, Operation, Param, ParamLocation,
+    ParamStyle, Part, PartKind, Payload, StatusMatch, StatusVariant, Success, TypeRef,
 };
 use crate::error::{escape_pointer_token, Error, Warning};
 use crate::load::{media_essence, Document};
@@ -286,8 +286,7 @@ fn body_of(
                         ty: TypeRef::Json,
                         required: body.required,
                         encoding: BodyEncoding::Multipart(parts),
-                        alternatives: Vec::new(),
-                        encoding_setter: String::new(),
+                        choice: None,
                     })
                 }
                 None => warnings.push(Warning {
@@ -370,18 +369,16 @@ fn body_of(
         }
     }
     let name = param_names.unique("body".to_owned());
-    let encoding_setter = if alternatives.is_empty() {
-        String::new()
-    } else {
-        param_names.unique("body_encoding".to_owned())
-    };
+    let choice = (!alternatives.is_empty()).then(|| EncodingChoice {
+        setter: param_names.unique("body_encoding".to_owned()),
+        alternatives,
+    });
     Some(Body {
         name,
         ty,
         required: body.required,
         encoding,
-        alternatives,
-        encoding_setter,
+        choice,
     })
 }
 
