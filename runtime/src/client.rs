@@ -1350,6 +1350,25 @@ pub async fn decode_json<T: serde::de::DeserializeOwned, E>(
     })
 }
 
+/// Sends a request (the generated builder's `send_raw`) and reads the
+/// success response as JSON of type `T`: the whole of a generated `send`,
+/// written once here rather than as an `async fn` per operation.
+pub async fn send_json<T: serde::de::DeserializeOwned, E>(
+    operation: &'static Operation,
+    raw: impl std::future::Future<Output = Result<Response, Error<E>>>,
+) -> Result<T, Error<E>> {
+    decode_json(operation, raw.await?).await
+}
+
+/// Sends a request (the generated builder's `send_raw`) whose success
+/// response has no body worth reading, and drops the response.
+pub async fn send_empty<E>(
+    raw: impl std::future::Future<Output = Result<Response, Error<E>>>,
+) -> Result<(), Error<E>> {
+    drop(raw.await?);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -71,7 +71,9 @@ pub mod __private {
         OAuth2, TokenResponsePaths,
     };
     pub use crate::client::env_var;
-    pub use crate::client::{decode_json, Client, ClientBuilder, GeneratedClient};
+    pub use crate::client::{
+        decode_json, send_empty, send_json, Client, ClientBuilder, GeneratedClient,
+    };
     pub use crate::discovery::Discovery;
     pub use crate::error::{error_json, Error};
     pub use crate::multipart::{FilePart, Multipart};
@@ -81,7 +83,7 @@ pub mod __private {
     };
     pub use crate::security::{ApiKeyLocation, Operation, SchemeUse};
     pub use crate::serde_helpers::{
-        deserialize_integer_enum, deserialize_string_enum, deserialize_tagged,
+        deserialize_integer_enum, deserialize_string_enum, deserialize_tagged, from_value_untagged,
         serialize_integer_enum, serialize_string_enum, IntegerEnum, StringEnum,
     };
     pub use crate::{__integer_enum as integer_enum, __string_enum as string_enum};

@@ -95,6 +95,19 @@ where
     variant(&tag, value).map_err(de::Error::custom)
 }
 
+/// Decodes a variant of an internally tagged union from the whole object:
+/// the variant's type does not declare the tag `property`, which is taken
+/// out first (a type that keeps unlisted properties would keep it too).
+pub fn from_value_untagged<T: serde::de::DeserializeOwned>(
+    mut value: Value,
+    property: &str,
+) -> Result<T, serde_json::Error> {
+    if let Value::Object(object) = &mut value {
+        object.shift_remove(property);
+    }
+    serde_json::from_value(value)
+}
+
 /// `Serialize`, `Deserialize` and `Display` for a [`StringEnum`].
 #[doc(hidden)]
 #[macro_export]
@@ -239,6 +252,57 @@ mod tests {
                 _ => Ok(Shape::Unknown(value)),
             })
         }
+    }
+
+    /// A union tagged by a property its variants do not declare: serde
+    /// writes the tag, [`from_value_untagged`] reads past it, as generated.
+    #[derive(Debug, PartialEq, serde::Serialize)]
+    #[serde(tag = "type")]
+    enum Range {
+        #[serde(rename = "range_to")]
+        RangeTo(RangeTo),
+        #[serde(untagged)]
+        Unknown(Value),
+    }
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct RangeTo {
+        end: f64,
+        #[serde(flatten)]
+        other: serde_json::Map<String, Value>,
+    }
+
+    impl<'de> Deserialize<'de> for Range {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserialize_tagged(deserializer, "type", |tag, value| match tag {
+                "range_to" => from_value_untagged(value, "type").map(Range::RangeTo),
+                _ => Ok(Range::Unknown(value)),
+            })
+        }
+    }
+
+    #[test]
+    fn internally_tagged_unions_write_the_tag_once() {
+        let json = serde_json::json!({"type": "range_to", "end": 2.5, "note": "x"});
+        let range: Range = serde_json::from_value(json.clone()).unwrap();
+        let Range::RangeTo(to) = &range else {
+            panic!("{range:?}")
+        };
+        assert_eq!(to.end, 2.5);
+        // The tag is not kept among the unlisted properties.
+        assert_eq!(to.other.keys().collect::<Vec<_>>(), ["note"]);
+        assert_eq!(
+            serde_json::to_string(&range).unwrap(),
+            r#"{"type":"range_to","end":2.5,"note":"x"}"#
+        );
+        // A known tag with a broken body is an error, not the fallback.
+        let error =
+            serde_json::from_value::<Range>(serde_json::json!({"type": "range_to"})).unwrap_err();
+        assert!(error.to_string().contains("missing field `end`"), "{error}");
+        let other = serde_json::json!({"type": "range_by", "step": 1});
+        let range: Range = serde_json::from_value(other.clone()).unwrap();
+        assert_eq!(range, Range::Unknown(other.clone()));
+        assert_eq!(serde_json::to_value(&range).unwrap(), other);
     }
 
     #[test]

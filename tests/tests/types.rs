@@ -139,6 +139,62 @@ fn one_of_picks_the_variant() {
 }
 
 #[test]
+fn unions_tagged_by_a_pinned_property_are_internally_tagged() {
+    use integration_tests::one_of::types::{
+        DiskState, DiskStateAttached, DiskStateGone, RouteKind,
+    };
+
+    let states: Vec<DiskState> = round_trip(json!([
+        { "state": "creating" },
+        { "state": "attached", "instance": "i-1" },
+        { "instance": "i-2", "state": "attached", "since": "today" },
+        { "state": "destroyed", "reason": "deleted", "by": "admin" },
+        { "state": "resizing", "to": 10 }
+    ]));
+    assert_eq!(states[0], DiskState::Creating);
+    assert_eq!(
+        states[1],
+        DiskState::Attached(DiskStateAttached {
+            instance: "i-1".into(),
+            since: None
+        })
+    );
+    // The tag is the union's: the variant's type neither declares it nor
+    // keeps it among unlisted properties, so it is written once.
+    let DiskState::Gone(DiskStateGone {
+        reason,
+        additional_properties,
+    }) = &states[3]
+    else {
+        panic!("{:?}", states[3]);
+    };
+    assert_eq!(reason, "deleted");
+    assert_eq!(additional_properties.keys().collect::<Vec<_>>(), ["by"]);
+    assert_eq!(
+        states[4],
+        DiskState::Unknown(json!({ "state": "resizing", "to": 10 }))
+    );
+    // A listed tag with a body that does not fit is an error, not `Unknown`.
+    let error = serde_json::from_value::<DiskState>(json!({ "state": "attached" })).unwrap_err();
+    assert!(
+        error.to_string().contains("missing field `instance`"),
+        "{error}"
+    );
+    assert!(serde_json::from_value::<DiskState>(json!({ "instance": "i-1" })).is_err());
+
+    let kinds: Vec<RouteKind> = round_trip(json!(["default", "vpc_subnet", "custom", "peering"]));
+    assert_eq!(
+        kinds,
+        [
+            RouteKind::Default,
+            RouteKind::VpcSubnet,
+            RouteKind::Custom,
+            RouteKind::Unknown("peering".into())
+        ]
+    );
+}
+
+#[test]
 fn maps_keep_every_property() {
     use integration_tests::maps::types::{Counts, Labels, Loose, Settings};
 

@@ -249,6 +249,24 @@ fn builder(op: &Operation, ctx: &Context) -> TokenStream {
 
     let (output, finish, success_enum) = success(op, ctx);
     let (error, map_err, error_enum) = errors(op, ctx);
+    let send = match finish {
+        // The runtime's future, so that the operation has one `async fn`
+        // (`send_raw`) for the compiler to check, not two.
+        Finish::Runtime(future) => quote! {
+            /// Sends the request and decodes the response.
+            pub fn send(
+                self,
+            ) -> impl ::std::future::Future<Output = ::std::result::Result<#output, #error>> + 'a {
+                #future
+            }
+        },
+        Finish::Async(body) => quote! {
+            /// Sends the request and decodes the response.
+            pub async fn send(self) -> ::std::result::Result<#output, #error> {
+                #body
+            }
+        },
+    };
     let struct_doc = doc(Some(&format!(
         "A `{}` request (`{} {}`); send it with [`{}::send`].",
         op.id, op.http_method, op.path, op.builder_name
@@ -291,10 +309,7 @@ fn builder(op: &Operation, ctx: &Context) -> TokenStream {
                 self.client.inner.execute(Self::__operation(), request).await #map_err
             }
 
-            /// Sends the request and decodes the response.
-            pub async fn send(self) -> ::std::result::Result<#output, #error> {
-                #finish
-            }
+            #send
         }
 
         #success_enum
@@ -384,31 +399,33 @@ fn body_expression(body: &Body, ctx: &Context) -> TokenStream {
     }
 }
 
+/// The body of `send`.
+enum Finish {
+    /// A future the runtime makes.
+    Runtime(TokenStream),
+    /// The body of an `async fn`.
+    Async(TokenStream),
+}
+
 /// What `send` returns on success, the code producing it from `response`,
 /// and the enum of success responses when there are several.
-fn success(op: &Operation, ctx: &Context) -> (TokenStream, TokenStream, TokenStream) {
+fn success(op: &Operation, ctx: &Context) -> (TokenStream, Finish, TokenStream) {
     let private = &ctx.private;
     let named = quote!(types::);
     match &op.success {
         Success::One(Payload::Empty) => (
             quote!(()),
-            quote! {
-                drop(self.send_raw().await?);
-                Ok(())
-            },
+            Finish::Runtime(quote!(#private::send_empty(self.send_raw()))),
             TokenStream::new(),
         ),
         Success::One(Payload::Json(ty)) => (
             rust_type(ty, &named, ctx),
-            quote! {
-                let response = self.send_raw().await?;
-                #private::decode_json(Self::__operation(), response).await
-            },
+            Finish::Runtime(quote!(#private::send_json(Self::__operation(), self.send_raw()))),
             TokenStream::new(),
         ),
         Success::One(Payload::Raw) => (
             quote!(#private::Response),
-            quote!(self.send_raw().await),
+            Finish::Runtime(quote!(self.send_raw())),
             TokenStream::new(),
         ),
         Success::Several { name, variants } => {
@@ -452,7 +469,7 @@ fn success(op: &Operation, ctx: &Context) -> (TokenStream, TokenStream, TokenStr
                 op.id
             );
             let enum_def = status_enum(&enum_name, &doc_text, variants, ctx);
-            (quote!(#enum_name), finish, enum_def)
+            (quote!(#enum_name), Finish::Async(finish), enum_def)
         }
     }
 }

@@ -102,7 +102,12 @@ fn string_enum(
     let fallback = ident(fallback);
     let names: Vec<_> = variants.iter().map(|v| ident(&v.name)).collect();
     let wires: Vec<_> = variants.iter().map(|v| &v.wire).collect();
-    let variant_docs = variants.iter().map(|v| doc(Some(&format!("`{}`", v.wire))));
+    let variant_docs = variants.iter().map(|v| {
+        doc(Some(&match &v.doc {
+            Some(text) => format!("`{}`: {}", v.wire, text.trim()),
+            None => format!("`{}`", v.wire),
+        }))
+    });
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -185,7 +190,9 @@ fn integer_enum(
 
 /// `oneOf`/`anyOf`: an enum serialised as the variant it holds. Untagged
 /// unions deserialise as the first variant that accepts the value; tagged
-/// ones by the discriminator property, through the runtime.
+/// ones by the discriminator property, through the runtime. Internally
+/// tagged ones are serde's `tag = "…"` enums whose variants' types leave the
+/// property out; serde writes it, the runtime reads past it.
 fn union(
     name: &syn::Ident,
     docs: &TokenStream,
@@ -195,11 +202,19 @@ fn union(
 ) -> TokenStream {
     let private = &ctx.private;
     let serde_crate = &ctx.serde_crate;
-    let arms = variants.iter().map(|v| {
+    // A variant's attributes (its tag), documentation and value.
+    let variant = |v: &UnionVariant, attrs: TokenStream| {
         let variant = ident(&v.name);
-        let ty = rust_type(&v.ty, &TokenStream::new(), ctx);
-        quote!(#variant(#ty),)
-    });
+        let docs = doc(v.doc.as_deref());
+        match &v.ty {
+            Some(ty) => {
+                let ty = rust_type(ty, &TokenStream::new(), ctx);
+                quote!(#docs #attrs #variant(#ty),)
+            }
+            None => quote!(#docs #attrs #variant,),
+        }
+    };
+    let arms = variants.iter().map(|v| variant(v, TokenStream::new()));
     match tagging {
         Tagging::Untagged => {
             let serde = serde_derives(ctx);
@@ -210,6 +225,50 @@ fn union(
                 #[allow(clippy::large_enum_variant)]
                 pub enum #name {
                     #(#arms)*
+                }
+            }
+        }
+        Tagging::Internal { property, fallback } => {
+            let fallback = ident(fallback);
+            let fallback_doc = doc(Some(&format!(
+                "A value whose `{property}` the document does not list."
+            )));
+            let tagged_arms = variants.iter().map(|v| {
+                let tag = &v.tags[0];
+                variant(v, quote!(#[serde(rename = #tag)]))
+            });
+            let choices = variants.iter().map(|v| {
+                let variant = ident(&v.name);
+                let tag = &v.tags[0];
+                match v.ty {
+                    Some(_) => quote! {
+                        #tag => #private::from_value_untagged(value, #property).map(Self::#variant),
+                    },
+                    None => quote!(#tag => ::std::result::Result::Ok(Self::#variant),),
+                }
+            });
+            quote! {
+                #docs
+                #[derive(Debug, Clone, PartialEq, #private::serde::Serialize)]
+                #[serde(crate = #serde_crate, tag = #property)]
+                #[allow(clippy::large_enum_variant)]
+                pub enum #name {
+                    #(#tagged_arms)*
+                    #fallback_doc
+                    #[serde(untagged)]
+                    #fallback(#private::serde_json::Value),
+                }
+
+                impl<'de> #private::serde::Deserialize<'de> for #name {
+                    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+                    where
+                        D: #private::serde::Deserializer<'de>,
+                    {
+                        #private::deserialize_tagged(deserializer, #property, |tag, value| match tag {
+                            #(#choices)*
+                            _ => ::std::result::Result::Ok(Self::#fallback(value)),
+                        })
+                    }
                 }
             }
         }

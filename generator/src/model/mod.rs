@@ -152,15 +152,21 @@ pub(crate) struct Field {
 pub(crate) struct Variant<W> {
     pub(crate) name: String,
     pub(crate) wire: W,
+    /// What the value means, when a `oneOf` part describes it.
+    pub(crate) doc: Option<String>,
 }
 
 /// A variant of a union, holding one type.
 #[derive(Debug)]
 pub(crate) struct UnionVariant {
     pub(crate) name: String,
-    pub(crate) ty: TypeRef,
+    /// The value's type; none for a variant of an internally tagged union
+    /// that holds nothing but its tag.
+    pub(crate) ty: Option<TypeRef>,
     /// The discriminator values that select it, when the union is tagged.
     pub(crate) tags: Vec<String>,
+    /// What the variant means, when its part says so.
+    pub(crate) doc: Option<String>,
 }
 
 /// How a union finds its variant when deserialising.
@@ -172,6 +178,12 @@ pub(crate) enum Tagging {
     /// to the fallback variant as JSON. Variants serialise as their type,
     /// which holds the property itself.
     Tagged { property: String, fallback: String },
+    /// By the value of a property that every variant declares with one
+    /// allowed value, without a `discriminator` (nexus's ranges: `"type":
+    /// "range_to"`). The property is left out of the variants' types and
+    /// written by the union, as serde's internally tagged enums do; any
+    /// other value goes to the fallback variant as JSON.
+    Internal { property: String, fallback: String },
 }
 
 /// One operation.
@@ -410,6 +422,7 @@ fn server(api: &openapiv3::OpenAPI) -> Option<Server> {
                     .map(|value| Variant {
                         name: variant_names.unique(names::variant_name(value)),
                         wire: value.clone(),
+                        doc: None,
                     })
                     .collect();
                 (type_names.unique(names::type_name(wire)), variants)

@@ -516,6 +516,7 @@ impl<'a> TypeBuilder<'a> {
                     .map(|value| Variant {
                         name: variant_names.unique(names::variant_name(&value)),
                         wire: value,
+                        doc: None,
                     })
                     .collect();
                 TypeKind::Enum {
@@ -535,6 +536,7 @@ impl<'a> TypeBuilder<'a> {
                             None => names::integer_variant_name(value),
                         }),
                         wire: value,
+                        doc: None,
                     })
                     .collect();
                 TypeKind::IntegerEnum {
@@ -683,6 +685,53 @@ impl<'a> TypeBuilder<'a> {
         let discriminator = schema.schema_data.discriminator.as_ref();
         let mut variant_names = Namespace::default();
         let mut variants = Vec::new();
+        if let Some(values) = one_of_strings(parts) {
+            let variants = values
+                .into_iter()
+                .map(|(value, doc)| Variant {
+                    name: variant_names.unique(names::variant_name(&value)),
+                    wire: value,
+                    doc,
+                })
+                .collect();
+            return TypeKind::Enum {
+                variants,
+                fallback: variant_names.unique(names::FALLBACK_VARIANT.to_owned()),
+            };
+        }
+        if discriminator.is_none() {
+            if let Some(tag) = implicit_tag(parts) {
+                for ((index, part), value) in tag.parts.iter().zip(&tag.values) {
+                    let part_pointer = format!("{pointer}/{keyword}/{index}");
+                    let variant_name = match &part.schema_data.title {
+                        Some(title) => names::type_name(title),
+                        None => names::variant_name(value),
+                    };
+                    let hint = format!("{name} {variant_name}");
+                    let stripped = without_property(part, &tag.property);
+                    // A part with nothing but the tag is a unit variant.
+                    let ty = match shape(&stripped) {
+                        Shape::Object(object)
+                            if object.properties.is_empty() && object.additional.is_none() =>
+                        {
+                            None
+                        }
+                        _ => Some(self.type_of(&ReferenceOr::Item(stripped), &hint, &part_pointer)),
+                    };
+                    variants.push(UnionVariant {
+                        name: variant_names.unique(variant_name),
+                        ty,
+                        tags: vec![value.clone()],
+                        doc: part.schema_data.description.clone(),
+                    });
+                }
+                let tagging = Tagging::Internal {
+                    property: tag.property,
+                    fallback: variant_names.unique(names::FALLBACK_VARIANT.to_owned()),
+                };
+                return TypeKind::Union { variants, tagging };
+            }
+        }
         for (index, part) in parts.iter().enumerate() {
             if is_null(part) {
                 continue;
@@ -725,8 +774,9 @@ impl<'a> TypeBuilder<'a> {
             };
             variants.push(UnionVariant {
                 name: variant_names.unique(variant_name),
-                ty,
+                ty: Some(ty),
                 tags,
+                doc: None,
             });
         }
         let tagging = match discriminator {
@@ -736,7 +786,7 @@ impl<'a> TypeBuilder<'a> {
             },
             _ => {
                 // A variant taking any JSON value would shadow those after it.
-                variants.sort_by_key(|v| v.ty == TypeRef::Json);
+                variants.sort_by_key(|v| v.ty == Some(TypeRef::Json));
                 Tagging::Untagged
             }
         };
@@ -984,6 +1034,98 @@ fn enum_labels(schema: &Schema, count: usize) -> Option<Vec<String>> {
     })
 }
 
+/// The values of a union whose parts are all inline string enums (each
+/// value documented by its own part, as Oxide's APIs write them), with the
+/// description of the part listing each; `null` parts left out.
+fn one_of_strings(parts: &[ReferenceOr<Schema>]) -> Option<Vec<(String, Option<String>)>> {
+    let mut values: Vec<(String, Option<String>)> = Vec::new();
+    for part in parts.iter().filter(|p| !is_null(p)) {
+        let ReferenceOr::Item(schema) = part else {
+            return None;
+        };
+        let Shape::String { values: listed, .. } = shape(schema) else {
+            return None;
+        };
+        if listed.is_empty() {
+            return None;
+        }
+        for value in listed {
+            if !values.iter().any(|(known, _)| *known == value) {
+                values.push((value, schema.schema_data.description.clone()));
+            }
+        }
+    }
+    (!values.is_empty()).then_some(values)
+}
+
+/// A property that tells the parts of a union apart without a
+/// `discriminator`, and the value it has in each part.
+struct ImplicitTag<'s> {
+    property: String,
+    /// The parts, `null` left out, each an inline object, with its index.
+    parts: Vec<(usize, &'s Schema)>,
+    values: Vec<String>,
+}
+
+/// The property every part of a union requires with one allowed string,
+/// a different one in each part (`{"type": {"enum": ["range_to"]}}`), when
+/// there is one: every part an inline object, at least two of them.
+fn implicit_tag(parts: &[ReferenceOr<Schema>]) -> Option<ImplicitTag<'_>> {
+    let mut objects = Vec::new();
+    for (index, part) in parts.iter().enumerate().filter(|(_, p)| !is_null(p)) {
+        let ReferenceOr::Item(schema) = part else {
+            return None;
+        };
+        let Shape::Object(object) = shape(schema) else {
+            return None;
+        };
+        objects.push((index, schema, object));
+    }
+    if objects.len() < 2 {
+        return None;
+    }
+    let single_value = |object: &Object<'_>, property: &str| {
+        if !object.required.iter().any(|r| r == property) {
+            return None;
+        }
+        match object.properties.get(property)? {
+            ReferenceOr::Item(schema) => match shape(schema) {
+                Shape::String { mut values, .. } if values.len() == 1 => values.pop(),
+                _ => None,
+            },
+            ReferenceOr::Reference { .. } => None,
+        }
+    };
+    objects[0].2.properties.keys().find_map(|property| {
+        let values: Vec<String> = objects
+            .iter()
+            .map(|(_, _, object)| single_value(object, property))
+            .collect::<Option<_>>()?;
+        let distinct = values.iter().collect::<HashSet<_>>().len() == values.len();
+        distinct.then(|| ImplicitTag {
+            property: property.clone(),
+            parts: objects
+                .iter()
+                .map(|(index, schema, _)| (*index, *schema))
+                .collect(),
+            values,
+        })
+    })
+}
+
+/// `schema`, an object, without `property`.
+fn without_property(schema: &Schema, property: &str) -> Schema {
+    let mut schema = schema.clone();
+    let (properties, required) = match &mut schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => (&mut object.properties, &mut object.required),
+        SchemaKind::Any(any) => (&mut any.properties, &mut any.required),
+        _ => return schema,
+    };
+    properties.shift_remove(property);
+    required.retain(|r| r != property);
+    schema
+}
+
 /// The discriminator values that select `part`: its entries in the
 /// mapping, or the component's name; for an inline part, the one value its
 /// discriminator property allows.
@@ -1028,7 +1170,7 @@ fn inline_targets(kind: &TypeKind) -> Vec<&str> {
         TypeKind::Struct { fields } => fields.iter().filter_map(|f| inline_target(&f.ty)).collect(),
         TypeKind::Union { variants, .. } => variants
             .iter()
-            .filter_map(|v| inline_target(&v.ty))
+            .filter_map(|v| inline_target(v.ty.as_ref()?))
             .collect(),
         TypeKind::Alias(ty) => inline_target(ty).into_iter().collect(),
         TypeKind::Enum { .. } | TypeKind::IntegerEnum { .. } => Vec::new(),
@@ -1048,7 +1190,9 @@ fn inline_target(ty: &TypeRef) -> Option<&str> {
 fn slots_mut(kind: &mut TypeKind) -> Vec<&mut TypeRef> {
     match kind {
         TypeKind::Struct { fields } => fields.iter_mut().map(|f| &mut f.ty).collect(),
-        TypeKind::Union { variants, .. } => variants.iter_mut().map(|v| &mut v.ty).collect(),
+        TypeKind::Union { variants, .. } => {
+            variants.iter_mut().filter_map(|v| v.ty.as_mut()).collect()
+        }
         TypeKind::Alias(_) | TypeKind::Enum { .. } | TypeKind::IntegerEnum { .. } => Vec::new(),
     }
 }
