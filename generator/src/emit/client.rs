@@ -1,10 +1,9 @@
-//! The `Client` type: one method per operation, returning its request
-//! builder.
+//! The `Client` type and the `server` module. The methods per operation
+//! are written beside their builders (see `operations`).
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::operations::{members, Member};
 use super::{doc, format_template, ident, Context};
 use crate::model::Api;
 
@@ -20,33 +19,6 @@ pub(crate) fn client(api: &Api, ctx: &Context) -> TokenStream {
     let builder_doc = doc(Some(&format!(
         "Starts configuring a client. The base URL is `{base_url}` unless set with `base_url`."
     )));
-    let methods = api.operations.iter().map(|op| {
-        let method = ident(&op.method_name);
-        let builder = ident(&op.builder_name);
-        let docs = doc(op.doc.as_deref());
-        let summary = doc(Some(&format!(
-            "`{} {}` (`{}`)",
-            op.http_method, op.path, op.id
-        )));
-        let separator = op.doc.as_ref().map(|_| quote!(#[doc = ""]));
-        let deprecated = op.deprecated.then(|| quote!(#[deprecated]));
-        let (params, args): (Vec<_>, Vec<_>) = members(op, ctx)
-            .iter()
-            .filter(|m| m.required)
-            .map(Member::argument)
-            .unzip();
-        let many = (params.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
-        quote! {
-            #docs
-            #separator
-            #summary
-            #deprecated
-            #many
-            pub fn #method(&self, #(#params),*) -> builders::#builder<'_> {
-                builders::#builder::new(self, #(#args),*)
-            }
-        }
-    });
     quote! {
         #title
         #description
@@ -78,8 +50,6 @@ pub(crate) fn client(api: &Api, ctx: &Context) -> TokenStream {
             pub fn runtime(&self) -> &#private::Client {
                 &self.inner
             }
-
-            #(#methods)*
         }
     }
 }

@@ -44,21 +44,27 @@ pub(crate) fn examples(api: &Api, runtime_crate: &str) -> Result<Vec<crate::Exam
 /// it runs on as many threads as the machine has: the items of the `types`
 /// and `builders` modules are formatted in chunks, each inside a stand-in
 /// module so that it is indented as in the real one, and the texts are
-/// joined in order. prettyplease formats items independently of their
+/// joined in order. A chunk of `builders` is a fixed number of operations,
+/// since it starts with their `Client` methods' `impl` block. prettyplease formats items independently of their
 /// neighbours, so the result is the text of the whole file formatted at once
 /// (the snapshot tests hold it to that).
 pub(crate) fn emit(api: &Api, runtime_crate: &str) -> Result<String, Error> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    emit_on(api, runtime_crate, threads)
+}
+
+/// [`emit`] on `threads` threads; the text does not depend on how many.
+fn emit_on(api: &Api, runtime_crate: &str, threads: usize) -> Result<String, Error> {
     // Checked once here, so that no job fails on it.
     context(runtime_crate)?;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     // Several chunks per thread, so that one slow chunk does not leave the
     // other threads idle at the end.
     let chunks_of = |len: usize| len.div_ceil(threads * 4).max(1);
     let type_chunks: Vec<&[TypeDef]> = api.types.chunks(chunks_of(api.types.len())).collect();
-    let operation_chunks: Vec<&[Operation]> = api
-        .operations
-        .chunks(chunks_of(api.operations.len()))
-        .collect();
+    // The builders' chunks are a fixed size: each holds an `impl Client`
+    // block with its operations' methods, so the chunks show in the output,
+    // which must not depend on the machine.
+    let operation_chunks: Vec<&[Operation]> = api.operations.chunks(OPERATIONS_PER_CHUNK).collect();
 
     let mut jobs: Vec<Job<'_>> = vec![Job::Head];
     if type_chunks.is_empty() {
@@ -127,6 +133,10 @@ enum Job<'a> {
     Close,
     Auth,
 }
+
+/// The operations of a chunk of the `builders` module, whose `Client`
+/// methods share an `impl` block.
+const OPERATIONS_PER_CHUNK: usize = 32;
 
 /// The stand-in module a chunk of items is formatted in.
 const CHUNK: &str = "__chunk";
@@ -394,6 +404,40 @@ pub(crate) fn rust_type(ty: &TypeRef, named: &TokenStream, ctx: &Context) -> Tok
 #[cfg(test)]
 mod tests {
     use super::doc_lines;
+
+    /// The output is the same however many threads format it, with more
+    /// operations than a chunk of the `builders` module holds.
+    #[test]
+    fn the_text_does_not_depend_on_the_threads() {
+        let count = super::OPERATIONS_PER_CHUNK * 2 + 5;
+        let paths: String = (0..count)
+            .map(|i| {
+                format!(
+                    "  /items{i}/{{id}}:\n    get:\n      operationId: getItem{i}\n      \
+                     parameters:\n        - {{name: id, in: path, required: true, schema: {{type: string}}}}\n        \
+                     - {{name: q, in: query, schema: {{type: integer}}}}\n      \
+                     responses:\n        \"200\":\n          description: ok\n          \
+                     content: {{application/json: {{schema: {{type: object, properties: {{n{i}: {{type: string}}}}}}}}}}\n"
+                )
+            })
+            .collect();
+        let spec = format!("openapi: 3.0.3\ninfo: {{title: t, version: \"1\"}}\npaths:\n{paths}");
+        let file = std::env::temp_dir().join(format!("threads-{}.yaml", std::process::id()));
+        std::fs::write(&file, spec).unwrap();
+        let document = crate::load::load(&file, &[]);
+        std::fs::remove_file(&file).unwrap();
+        let api = crate::model::build(&document.unwrap()).unwrap();
+        assert_eq!(api.operations.len(), count);
+        let one = super::emit_on(&api, "::runtime", 1).unwrap();
+        assert_eq!(one.matches("impl super::Client {").count(), 3);
+        for threads in [2, 3, 8] {
+            assert!(
+                super::emit_on(&api, "::runtime", threads).unwrap() == one,
+                "{threads} threads"
+            );
+        }
+        syn::parse_file(&one).unwrap();
+    }
 
     #[test]
     fn doc_code_blocks_are_not_doctests() {

@@ -24,41 +24,85 @@ pub(crate) fn builders_module(items: TokenStream) -> TokenStream {
     }
 }
 
-/// The request builders (and response and error enums) of `operations`.
+/// The request builders (and response and error enums) of `operations`,
+/// after the `Client` methods returning them. The methods are written here,
+/// in an `impl` block of their own, so that they build the builders'
+/// private fields directly and are formatted in parallel with them.
 pub(crate) fn builders(operations: &[Operation], ctx: &Context) -> TokenStream {
+    let methods = operations.iter().map(|op| client_method(op, ctx));
     let builders = operations.iter().map(|op| builder(op, ctx));
-    quote!(#(#builders)*)
+    quote! {
+        impl super::Client {
+            #(#methods)*
+        }
+
+        #(#builders)*
+    }
+}
+
+/// The `Client` method starting a request: required members are its
+/// arguments, optional ones start unset.
+fn client_method(op: &Operation, ctx: &Context) -> TokenStream {
+    let method = ident(&op.method_name);
+    let builder = ident(&op.builder_name);
+    let docs = doc(op.doc.as_deref());
+    let summary = doc(Some(&format!(
+        "`{} {}` (`{}`)",
+        op.http_method, op.path, op.id
+    )));
+    let separator = op.doc.as_ref().map(|_| quote!(#[doc = ""]));
+    let deprecated = op.deprecated.then(|| quote!(#[deprecated]));
+    let members = members(op, ctx);
+    let params = members.iter().filter(|m| m.required).map(Member::parameter);
+    let many = (members.iter().filter(|m| m.required).count() > 6)
+        .then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    let inits = members.iter().map(|m| {
+        let name = &m.name;
+        match (m.required, &m.into) {
+            (true, Some(_)) => quote!(#name: #name.into(),),
+            (true, None) => quote!(#name,),
+            (false, _) => quote!(#name: ::std::option::Option::None,),
+        }
+    });
+    let choice_init = choice(op, ctx).map(|choice| choice.init);
+    quote! {
+        #docs
+        #separator
+        #summary
+        #deprecated
+        #many
+        pub fn #method(&self, #(#params),*) -> #builder<'_> {
+            #builder { client: self, #(#inits)* #choice_init }
+        }
+    }
 }
 
 /// A field of a request builder: a parameter, the body, or a part of a
 /// multipart body. Required ones are arguments of the client method, the
 /// others setters.
-pub(crate) struct Member {
-    pub(crate) name: Ident,
+struct Member {
+    name: Ident,
     ty: TokenStream,
     /// `impl Into<…>` accepted as an argument, when not the type itself.
     into: Option<TokenStream>,
-    pub(crate) required: bool,
+    required: bool,
     setter_doc: TokenStream,
 }
 
 impl Member {
-    /// The client method's argument and the expression passing it on.
-    pub(crate) fn argument(&self) -> (TokenStream, TokenStream) {
+    /// The client method's parameter.
+    fn parameter(&self) -> TokenStream {
         let (name, ty) = (&self.name, &self.ty);
         match &self.into {
-            Some(into) => (
-                quote!(#name: impl ::std::convert::Into<#into>),
-                quote!(#name.into()),
-            ),
-            None => (quote!(#name: #ty), quote!(#name)),
+            Some(into) => quote!(#name: impl ::std::convert::Into<#into>),
+            None => quote!(#name: #ty),
         }
     }
 }
 
 /// The members of an operation's request builder, in order: parameters,
 /// then the body or its parts.
-pub(crate) fn members(op: &Operation, ctx: &Context) -> Vec<Member> {
+fn members(op: &Operation, ctx: &Context) -> Vec<Member> {
     let private = &ctx.private;
     let named = quote!(types::);
     let member = |name: &str, ty: &TypeRef, required: bool, doc_text: &str| {
@@ -135,20 +179,6 @@ fn builder(op: &Operation, ctx: &Context) -> TokenStream {
             quote!(#name: ::std::option::Option<#ty>,)
         }
     });
-    let new_params = members.iter().filter(|m| m.required).map(|m| {
-        let (name, ty) = (&m.name, &m.ty);
-        quote!(#name: #ty)
-    });
-    let inits = members.iter().map(|m| {
-        let name = &m.name;
-        if m.required {
-            quote!(#name,)
-        } else {
-            quote!(#name: ::std::option::Option::None,)
-        }
-    });
-    let many = (members.iter().filter(|m| m.required).count() > 6)
-        .then(|| quote!(#[allow(clippy::too_many_arguments)]));
     let setters = members.iter().filter(|m| !m.required).map(|m| {
         let (name, ty, docs) = (&m.name, &m.ty, &m.setter_doc);
         quote! {
@@ -160,43 +190,10 @@ fn builder(op: &Operation, ctx: &Context) -> TokenStream {
         }
     });
 
-    // The choice of encoding, when the document accepts the body in several.
-    let (choice_field, choice_init, choice_setter) =
-        match op.body.as_ref().and_then(|b| Some((b, b.choice.as_ref()?))) {
-            Some((body, choice)) => {
-                let setter = ident(&choice.setter);
-                let primary = match body.encoding {
-                    BodyEncoding::Json => Alternative::Json,
-                    _ => Alternative::Form,
-                };
-                let primary_variant = ident(encoding_name(primary));
-                let offered: Vec<String> =
-                    std::iter::once(format!("`{}` (the default)", encoding_name(primary)))
-                        .chain(
-                            choice
-                                .alternatives
-                                .iter()
-                                .map(|a| format!("`{}`", encoding_name(*a))),
-                        )
-                        .collect();
-                let docs = doc(Some(&format!(
-                    "How the body is sent; the document accepts {}.",
-                    offered.join(", ")
-                )));
-                (
-                    quote!(#setter: #private::BodyEncoding,),
-                    quote!(#setter: #private::BodyEncoding::#primary_variant,),
-                    quote! {
-                        #docs
-                        pub fn #setter(mut self, encoding: #private::BodyEncoding) -> Self {
-                            self.#setter = encoding;
-                            self
-                        }
-                    },
-                )
-            }
-            _ => (TokenStream::new(), TokenStream::new(), TokenStream::new()),
-        };
+    let (choice_field, choice_setter) = match choice(op, ctx) {
+        Some(choice) => (Some(choice.field), Some(choice.setter)),
+        None => (None, None),
+    };
 
     let operation = operation_static(op, ctx);
     let method = ident(&op.http_method);
@@ -284,11 +281,6 @@ fn builder(op: &Operation, ctx: &Context) -> TokenStream {
 
         #deprecated
         impl<'a> #name<'a> {
-            #many
-            pub(super) fn new(client: &'a super::Client, #(#new_params),*) -> Self {
-                #name { client, #(#inits)* #choice_init }
-            }
-
             #(#setters)*
             #choice_setter
 
@@ -315,6 +307,50 @@ fn builder(op: &Operation, ctx: &Context) -> TokenStream {
         #success_enum
         #error_enum
     }
+}
+
+/// The builder's choice of body encoding, when the document accepts the
+/// body in several: its field, its initial value and its setter.
+struct Choice {
+    field: TokenStream,
+    init: TokenStream,
+    setter: TokenStream,
+}
+
+fn choice(op: &Operation, ctx: &Context) -> Option<Choice> {
+    let private = &ctx.private;
+    let body = op.body.as_ref()?;
+    let choice = body.choice.as_ref()?;
+    let setter = ident(&choice.setter);
+    let primary = match body.encoding {
+        BodyEncoding::Json => Alternative::Json,
+        _ => Alternative::Form,
+    };
+    let primary_variant = ident(encoding_name(primary));
+    let offered: Vec<String> =
+        std::iter::once(format!("`{}` (the default)", encoding_name(primary)))
+            .chain(
+                choice
+                    .alternatives
+                    .iter()
+                    .map(|a| format!("`{}`", encoding_name(*a))),
+            )
+            .collect();
+    let docs = doc(Some(&format!(
+        "How the body is sent; the document accepts {}.",
+        offered.join(", ")
+    )));
+    Some(Choice {
+        field: quote!(#setter: #private::BodyEncoding,),
+        init: quote!(#setter: #private::BodyEncoding::#primary_variant,),
+        setter: quote! {
+            #docs
+            pub fn #setter(mut self, encoding: #private::BodyEncoding) -> Self {
+                self.#setter = encoding;
+                self
+            }
+        },
+    })
 }
 
 /// Sets the body on `request`: serialised, raw, or a part per member.
