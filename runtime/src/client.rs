@@ -892,7 +892,10 @@ impl Client {
                         .await
                         .map_err(|e| e.without_url().to_string())
                     {
-                        Ok(body) => match discovery::parse(&body) {
+                        Ok(body) => match discovery::parse(
+                            &body,
+                            discovery::expected_issuer(&url).as_deref(),
+                        ) {
                             Ok(metadata) => {
                                 tracing::debug!(%url, token_endpoint = %metadata.token_endpoint, "discovered");
                                 let metadata = Arc::new(metadata);

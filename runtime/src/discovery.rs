@@ -41,10 +41,47 @@ pub(crate) fn candidates(discovery: &Discovery, resolve: impl Fn(&str) -> Option
     }
 }
 
-/// Reads a metadata document.
-pub(crate) fn parse(body: &[u8]) -> Result<Metadata, String> {
+/// The issuer a metadata document fetched from `url` must name, when `url`
+/// is a well-known location: OpenID Connect Discovery 1.0 §4.3 and RFC 8414
+/// §3.3 require the document's `issuer` to be the one the location was
+/// made from, so that a server cannot pass off another's endpoints (the
+/// mix-up attack). A trailing `/` is not a difference: providers write
+/// `https://tenant.example.com/` for the issuer of
+/// `https://tenant.example.com/.well-known/openid-configuration`.
+pub(crate) fn expected_issuer(url: &Url) -> Option<String> {
+    const OIDC: &str = "/.well-known/openid-configuration";
+    const RFC8414: &str = "/.well-known/oauth-authorization-server";
+    let path = url.path();
+    let issuer_path = if let Some(prefix) = path.strip_suffix(OIDC) {
+        prefix
+    } else {
+        path.strip_prefix(RFC8414)
+            .filter(|rest| rest.is_empty() || rest.starts_with('/'))?
+    };
+    Some(format!(
+        "{}{}",
+        url.origin().ascii_serialization(),
+        issuer_path.trim_end_matches('/')
+    ))
+}
+
+/// Reads a metadata document, which must name `issuer` when given (see
+/// [`expected_issuer`]).
+pub(crate) fn parse(body: &[u8], issuer: Option<&str>) -> Result<Metadata, String> {
     let json: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+    if let Some(expected) = issuer {
+        match json.get("issuer").and_then(|v| v.as_str()) {
+            Some(named) if named.trim_end_matches('/') == expected.trim_end_matches('/') => {}
+            Some(named) => {
+                return Err(format!(
+                    "names the issuer `{named}`, not `{expected}`, the issuer of its location; \
+                     refusing its endpoints (OpenID Connect Discovery §4.3, RFC 8414 §3.3)"
+                ))
+            }
+            None => return Err(format!("no `issuer` (expected `{expected}`)")),
+        }
+    }
     let token_endpoint = json
         .get("token_endpoint")
         .and_then(|v| v.as_str())
@@ -92,14 +129,48 @@ mod tests {
     #[test]
     fn metadata_needs_a_token_endpoint() {
         assert_eq!(
-            parse(br#"{"issuer":"x","token_endpoint":"https://id/t"}"#)
+            parse(br#"{"issuer":"x","token_endpoint":"https://id/t"}"#, None)
                 .unwrap()
                 .token_endpoint
                 .as_str(),
             "https://id/t"
         );
-        assert!(parse(br#"{"issuer":"x"}"#)
+        assert!(parse(br#"{"issuer":"x"}"#, None)
             .unwrap_err()
             .contains("token_endpoint"));
+    }
+
+    #[test]
+    fn metadata_must_name_the_issuer_of_its_location() {
+        let expected = |url: &str| expected_issuer(&Url::parse(url).unwrap());
+        assert_eq!(
+            expected("https://id.example.com/tenant1/.well-known/openid-configuration").as_deref(),
+            Some("https://id.example.com/tenant1")
+        );
+        assert_eq!(
+            expected("https://id.example.com:8443/.well-known/oauth-authorization-server/t1")
+                .as_deref(),
+            Some("https://id.example.com:8443/t1")
+        );
+        assert_eq!(
+            expected("https://id.example.com/.well-known/openid-configuration").as_deref(),
+            Some("https://id.example.com")
+        );
+        // Anywhere else, the document's location says nothing of its issuer.
+        assert_eq!(expected("https://id.example.com/metadata.json"), None);
+        assert_eq!(
+            expected("https://id.example.com/.well-known/oauth-authorization-serverX"),
+            None
+        );
+
+        let body = br#"{"issuer":"https://id.example.com/","token_endpoint":"https://id/t"}"#;
+        assert!(parse(body, Some("https://id.example.com")).is_ok());
+        let error = parse(body, Some("https://other.example.com")).unwrap_err();
+        assert!(
+            error.contains("`https://id.example.com/`") && error.contains("other.example.com"),
+            "{error}"
+        );
+        let error = parse(br#"{"token_endpoint":"https://id/t"}"#, Some("https://id")).unwrap_err();
+        assert!(error.contains("no `issuer`"), "{error}");
     }
 }

@@ -997,6 +997,37 @@ async fn failed_discovery_names_every_location_tried() {
     );
 }
 
+/// A metadata document naming another issuer than the one its location
+/// belongs to is refused, so its token endpoint never sees the secret.
+#[tokio::test]
+async fn discovery_refuses_metadata_of_another_issuer() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/.well-known/openid-configuration"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "issuer": "https://attacker.example.com",
+            "token_endpoint": format!("{}/connect/token", server.uri()),
+        })))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .auth(auth::Oidc::client_credentials("oidc-client", "oidc-secret"))
+        .build()
+        .unwrap();
+    let error = client.list_oidc_pets().send().await.unwrap_err();
+    let Error::Token { source, .. } = &error else {
+        panic!("expected a token error, got {error:?}");
+    };
+    let text = source.to_string();
+    assert!(
+        text.contains("names the issuer `https://attacker.example.com`")
+            && text.contains(&format!("not `{}`", server.uri())),
+        "{text}"
+    );
+    assert!(requests_to(&server, "/connect/token").await.is_empty());
+}
+
 /// Collects what the inspection hook receives.
 #[derive(Default)]
 struct Recorder {
