@@ -977,9 +977,8 @@ async fn openid_connect_schemes_discover_the_token_endpoint_once() {
     );
 }
 
-#[tokio::test]
-async fn failed_discovery_names_every_location_tried() {
-    let server = MockServer::start().await;
+/// The token error of an OpenID Connect call through `server`.
+async fn oidc_token_error(server: &MockServer) -> String {
     let client = Client::builder()
         .base_url(format!("{}/api", server.uri()))
         .auth(auth::Oidc::client_credentials("oidc-client", "oidc-secret"))
@@ -989,7 +988,13 @@ async fn failed_discovery_names_every_location_tried() {
     let Error::Token { source, .. } = &error else {
         panic!("expected a token error, got {error:?}");
     };
-    let text = source.to_string();
+    source.to_string()
+}
+
+#[tokio::test]
+async fn failed_discovery_names_every_location_tried() {
+    let server = MockServer::start().await;
+    let text = oidc_token_error(&server).await;
     assert!(text.contains("discovery failed"), "{text}");
     assert!(
         text.contains("/.well-known/openid-configuration: status 404"),
@@ -1010,16 +1015,7 @@ async fn discovery_refuses_metadata_of_another_issuer() {
         })))
         .mount(&server)
         .await;
-    let client = Client::builder()
-        .base_url(format!("{}/api", server.uri()))
-        .auth(auth::Oidc::client_credentials("oidc-client", "oidc-secret"))
-        .build()
-        .unwrap();
-    let error = client.list_oidc_pets().send().await.unwrap_err();
-    let Error::Token { source, .. } = &error else {
-        panic!("expected a token error, got {error:?}");
-    };
-    let text = source.to_string();
+    let text = oidc_token_error(&server).await;
     assert!(
         text.contains("names the issuer `https://attacker.example.com`")
             && text.contains(&format!("not `{}`", server.uri())),

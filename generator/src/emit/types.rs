@@ -214,10 +214,10 @@ fn union(
             None => quote!(#docs #attrs #variant,),
         }
     };
-    let arms = variants.iter().map(|v| variant(v, TokenStream::new()));
     match tagging {
         Tagging::Untagged => {
             let serde = serde_derives(ctx);
+            let arms = variants.iter().map(|v| variant(v, TokenStream::new()));
             quote! {
                 #docs
                 #[derive(Debug, Clone, PartialEq, #serde)]
@@ -228,70 +228,50 @@ fn union(
                 }
             }
         }
-        Tagging::Internal { property, fallback } => {
+        Tagging::Tagged { property, fallback } | Tagging::Internal { property, fallback } => {
+            // Declared discriminators name a property the variants' types
+            // hold; serialising the variant writes it. Inferred tags are
+            // left out of the variants' types and written by serde.
+            let internal = matches!(tagging, Tagging::Internal { .. });
             let fallback = ident(fallback);
             let fallback_doc = doc(Some(&format!(
                 "A value whose `{property}` the document does not list."
             )));
-            let tagged_arms = variants.iter().map(|v| {
-                let tag = &v.tags[0];
-                variant(v, quote!(#[serde(rename = #tag)]))
+            let (representation, fallback_attr) = if internal {
+                (quote!(tag = #property), quote!(#[serde(untagged)]))
+            } else {
+                (quote!(untagged), TokenStream::new())
+            };
+            let arms = variants.iter().map(|v| {
+                let rename = internal.then(|| {
+                    let tag = &v.tags[0];
+                    quote!(#[serde(rename = #tag)])
+                });
+                variant(v, quote!(#rename))
             });
-            let choices = variants.iter().map(|v| {
-                let variant = ident(&v.name);
-                let tag = &v.tags[0];
-                match v.ty {
-                    Some(_) => quote! {
-                        #tag => #private::from_value_untagged(value, #property).map(Self::#variant),
-                    },
-                    None => quote!(#tag => ::std::result::Result::Ok(Self::#variant),),
-                }
-            });
-            quote! {
-                #docs
-                #[derive(Debug, Clone, PartialEq, #private::serde::Serialize)]
-                #[serde(crate = #serde_crate, tag = #property)]
-                #[allow(clippy::large_enum_variant)]
-                pub enum #name {
-                    #(#tagged_arms)*
-                    #fallback_doc
-                    #[serde(untagged)]
-                    #fallback(#private::serde_json::Value),
-                }
-
-                impl<'de> #private::serde::Deserialize<'de> for #name {
-                    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-                    where
-                        D: #private::serde::Deserializer<'de>,
-                    {
-                        #private::deserialize_tagged(deserializer, #property, |tag, value| match tag {
-                            #(#choices)*
-                            _ => ::std::result::Result::Ok(Self::#fallback(value)),
-                        })
-                    }
-                }
-            }
-        }
-        Tagging::Tagged { property, fallback } => {
-            let fallback = ident(fallback);
-            let fallback_doc = doc(Some(&format!(
-                "A value whose `{property}` the document does not list."
-            )));
             let choices = variants.iter().map(|v| {
                 let variant = ident(&v.name);
                 let tags = &v.tags;
-                quote! {
-                    #(#tags)|* => #private::serde_json::from_value(value).map(Self::#variant),
-                }
+                let decode = match (&v.ty, internal) {
+                    (None, _) => quote!(::std::result::Result::Ok(Self::#variant)),
+                    (Some(_), true) => {
+                        quote!(#private::from_value_untagged(value, #property).map(Self::#variant))
+                    }
+                    (Some(_), false) => {
+                        quote!(#private::serde_json::from_value(value).map(Self::#variant))
+                    }
+                };
+                quote!(#(#tags)|* => #decode,)
             });
             quote! {
                 #docs
                 #[derive(Debug, Clone, PartialEq, #private::serde::Serialize)]
-                #[serde(crate = #serde_crate, untagged)]
+                #[serde(crate = #serde_crate, #representation)]
                 #[allow(clippy::large_enum_variant)]
                 pub enum #name {
                     #(#arms)*
                     #fallback_doc
+                    #fallback_attr
                     #fallback(#private::serde_json::Value),
                 }
 
