@@ -1273,19 +1273,27 @@ impl DeviceAuthorization<'_> {
     /// Polls the token endpoint until the user approved (RFC 8628 §3.5):
     /// at the server's interval, five seconds slower after each
     /// `slow_down`, until `authorization_pending` ends, the user denies, or
-    /// the code expires. The token is cached for later calls.
+    /// the code expires. A poll that cannot reach the server, or that it
+    /// answers with a 5xx or 429 status, doubles the interval (up to five
+    /// minutes) rather than ending the wait, as §3.5 asks for connection
+    /// timeouts; should the code expire meanwhile, that failure is the
+    /// error. The token is cached for later calls.
     pub async fn wait(mut self) -> Result<(), Error> {
+        const LONGEST_INTERVAL: Duration = Duration::from_secs(300);
         let clock = self.client.inner.clock.clone();
         let fail = |source| Error::Token {
             scheme: self.scheme.clone(),
             source,
         };
+        let mut transient: Option<TokenError> = None;
         loop {
             clock.sleep(self.interval).await;
             if clock.now() >= self.expires_at {
-                return Err(fail(TokenError::DeviceAuthorization(
-                    "the device code expired before the user approved".to_owned(),
-                )));
+                return Err(fail(transient.unwrap_or_else(|| {
+                    TokenError::DeviceAuthorization(
+                        "the device code expired before the user approved".to_owned(),
+                    )
+                })));
             }
             let request = TokenRequest {
                 url: &self.scoped.token_url,
@@ -1312,9 +1320,24 @@ impl DeviceAuthorization<'_> {
                         .await;
                     return Ok(());
                 }
-                Err(TokenError::OAuth2(e)) if e.error == "authorization_pending" => {}
+                Err(TokenError::OAuth2(e)) if e.error == "authorization_pending" => {
+                    transient = None;
+                }
                 Err(TokenError::OAuth2(e)) if e.error == "slow_down" => {
+                    transient = None;
                     self.interval += Duration::from_secs(5);
+                }
+                Err(error @ TokenError::Transport { .. }) => {
+                    transient = Some(error);
+                    self.interval = (self.interval * 2).min(LONGEST_INTERVAL);
+                }
+                Err(error @ TokenError::Status { status, .. })
+                    if status.is_server_error()
+                        || status == reqwest::StatusCode::TOO_MANY_REQUESTS =>
+                {
+                    tracing::debug!(%status, "device flow: the token endpoint failed; polling less often");
+                    transient = Some(error);
+                    self.interval = (self.interval * 2).min(LONGEST_INTERVAL);
                 }
                 Err(TokenError::OAuth2(e)) if e.error == "access_denied" => {
                     return Err(fail(TokenError::DeviceAuthorization(

@@ -1253,6 +1253,90 @@ async fn the_device_flow_polls_as_rfc_8628_says_then_calls_use_the_token() {
     assert_eq!(requests_to(&server, "/oauth/token").await.len(), 3);
 }
 
+/// RFC 8628 §3.5: a poll the server fails (503 here) doubles the interval
+/// and the wait goes on; a failure that lasts until the code expires is
+/// what the wait reports.
+#[tokio::test]
+async fn device_polling_backs_off_when_the_token_endpoint_fails() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/device/code"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "device_code": "dc-3", "user_code": "U", "verification_uri": "https://e/d",
+            "expires_in": 60, "interval": 5,
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("down for maintenance"))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_response("device-tok", 3600))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let clock = Arc::new(ManualClock::new());
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .auth(runtime::auth::OAuth2::device_authorization(
+            "oauth",
+            "/device/code",
+            "/oauth/token",
+            "tv-app",
+        ))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let start = clock.now();
+    let authorization = client
+        .runtime()
+        .start_device_authorization("oauth")
+        .await
+        .unwrap();
+    authorization.wait().await.unwrap();
+    // 5 s, then 10 s and 20 s after each 503.
+    assert_eq!(clock.now() - start, Duration::from_secs(35));
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), 3);
+
+    // Failing until the code expires: the failure is the error.
+    server.reset().await;
+    Mock::given(method("POST"))
+        .and(path("/device/code"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "device_code": "dc-4", "user_code": "U", "verification_uri": "https://e/d",
+            "expires_in": 60, "interval": 5,
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("down for maintenance"))
+        .mount(&server)
+        .await;
+    let authorization = client
+        .runtime()
+        .start_device_authorization("oauth")
+        .await
+        .unwrap();
+    let error = authorization.wait().await.unwrap_err();
+    let Error::Token { source, .. } = &error else {
+        panic!("expected a token error, got {error:?}");
+    };
+    assert!(
+        source
+            .to_string()
+            .contains("503 Service Unavailable: down for maintenance"),
+        "{source}"
+    );
+    // Polled at 5, 15 and 35 s; the next one would be at 75 s, past 60 s.
+    assert_eq!(requests_to(&server, "/oauth/token").await.len(), 3);
+}
+
 #[tokio::test]
 async fn a_denied_device_authorization_is_reported() {
     let server = MockServer::start().await;
