@@ -29,8 +29,15 @@ pub(crate) fn builders_module(items: TokenStream) -> TokenStream {
 /// in an `impl` block of their own, so that they build the builders'
 /// private fields directly and are formatted in parallel with them.
 pub(crate) fn builders(operations: &[Operation], ctx: &Context) -> TokenStream {
-    let methods = operations.iter().map(|op| client_method(op, ctx));
-    let builders = operations.iter().map(|op| builder(op, ctx));
+    let members: Vec<Vec<Member>> = operations.iter().map(|op| members(op, ctx)).collect();
+    let methods = operations
+        .iter()
+        .zip(&members)
+        .map(|(op, members)| client_method(op, members, ctx));
+    let builders = operations
+        .iter()
+        .zip(&members)
+        .map(|(op, members)| builder(op, members, ctx));
     quote! {
         impl super::Client {
             #(#methods)*
@@ -42,7 +49,7 @@ pub(crate) fn builders(operations: &[Operation], ctx: &Context) -> TokenStream {
 
 /// The `Client` method starting a request: required members are its
 /// arguments, optional ones start unset.
-fn client_method(op: &Operation, ctx: &Context) -> TokenStream {
+fn client_method(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
     let method = ident(&op.method_name);
     let builder = ident(&op.builder_name);
     let docs = doc(op.doc.as_deref());
@@ -52,7 +59,6 @@ fn client_method(op: &Operation, ctx: &Context) -> TokenStream {
     )));
     let separator = op.doc.as_ref().map(|_| quote!(#[doc = ""]));
     let deprecated = op.deprecated.then(|| quote!(#[deprecated]));
-    let members = members(op, ctx);
     let params = members.iter().filter(|m| m.required).map(Member::parameter);
     let many = (members.iter().filter(|m| m.required).count() > 6)
         .then(|| quote!(#[allow(clippy::too_many_arguments)]));
@@ -166,10 +172,9 @@ fn members(op: &Operation, ctx: &Context) -> Vec<Member> {
     members
 }
 
-fn builder(op: &Operation, ctx: &Context) -> TokenStream {
+fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
     let private = &ctx.private;
     let name = ident(&op.builder_name);
-    let members = members(op, ctx);
 
     let fields = members.iter().map(|m| {
         let (name, ty) = (&m.name, &m.ty);
