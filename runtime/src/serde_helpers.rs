@@ -1,6 +1,7 @@
 //! Serde for generated types that derive cannot express: enums that keep
-//! values the document did not list, and unions chosen by a discriminator
-//! property that their variants also hold.
+//! values the document did not list, and unions chosen by a tag property,
+//! which their variants hold (a declared `discriminator`) or not (a tag
+//! inferred from values the parts pin; serde writes it).
 //!
 //! A generated enum carries only its table of values (`StringEnum` or
 //! `IntegerEnum`) and one macro call for the trait impls, so the code is
