@@ -1253,23 +1253,48 @@ async fn the_device_flow_polls_as_rfc_8628_says_then_calls_use_the_token() {
     assert_eq!(requests_to(&server, "/oauth/token").await.len(), 3);
 }
 
+/// Answers device authorization requests with `device_code`, valid for
+/// 60 s, to be polled every 5 s.
+async fn mount_device_code(server: &MockServer, device_code: &str) {
+    Mock::given(method("POST"))
+        .and(path("/device/code"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "device_code": device_code, "user_code": "U", "verification_uri": "https://e/d",
+            "expires_in": 60, "interval": 5,
+        })))
+        .mount(server)
+        .await;
+}
+
+/// A client of `server` whose `oauth` scheme uses the device flow, on
+/// `clock`.
+fn device_client(server: &MockServer, clock: Arc<ManualClock>) -> Client {
+    Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .auth(runtime::auth::OAuth2::device_authorization(
+            "oauth",
+            "/device/code",
+            "/oauth/token",
+            "tv-app",
+        ))
+        .clock(clock)
+        .build()
+        .unwrap()
+}
+
 /// RFC 8628 §3.5: a poll the server fails (503 here) doubles the interval
 /// and the wait goes on; a failure that lasts until the code expires is
 /// what the wait reports.
 #[tokio::test]
 async fn device_polling_backs_off_when_the_token_endpoint_fails() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/device/code"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "device_code": "dc-3", "user_code": "U", "verification_uri": "https://e/d",
-            "expires_in": 60, "interval": 5,
-        })))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(503).set_body_string("down for maintenance"))
+    let unavailable = || {
+        Mock::given(method("POST"))
+            .and(path("/oauth/token"))
+            .respond_with(ResponseTemplate::new(503).set_body_string("down for maintenance"))
+    };
+    mount_device_code(&server, "dc-3").await;
+    unavailable()
         .up_to_n_times(2)
         .with_priority(1)
         .mount(&server)
@@ -1281,17 +1306,7 @@ async fn device_polling_backs_off_when_the_token_endpoint_fails() {
         .mount(&server)
         .await;
     let clock = Arc::new(ManualClock::new());
-    let client = Client::builder()
-        .base_url(format!("{}/api", server.uri()))
-        .auth(runtime::auth::OAuth2::device_authorization(
-            "oauth",
-            "/device/code",
-            "/oauth/token",
-            "tv-app",
-        ))
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let client = device_client(&server, clock.clone());
     let start = clock.now();
     let authorization = client
         .runtime()
@@ -1305,19 +1320,8 @@ async fn device_polling_backs_off_when_the_token_endpoint_fails() {
 
     // Failing until the code expires: the failure is the error.
     server.reset().await;
-    Mock::given(method("POST"))
-        .and(path("/device/code"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "device_code": "dc-4", "user_code": "U", "verification_uri": "https://e/d",
-            "expires_in": 60, "interval": 5,
-        })))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(503).set_body_string("down for maintenance"))
-        .mount(&server)
-        .await;
+    mount_device_code(&server, "dc-4").await;
+    unavailable().mount(&server).await;
     let authorization = client
         .runtime()
         .start_device_authorization("oauth")
@@ -1340,29 +1344,13 @@ async fn device_polling_backs_off_when_the_token_endpoint_fails() {
 #[tokio::test]
 async fn a_denied_device_authorization_is_reported() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/device/code"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "device_code": "dc-2", "user_code": "U", "verification_uri": "https://e/d",
-        })))
-        .mount(&server)
-        .await;
+    mount_device_code(&server, "dc-2").await;
     Mock::given(method("POST"))
         .and(path("/oauth/token"))
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({ "error": "access_denied" })))
         .mount(&server)
         .await;
-    let client = Client::builder()
-        .base_url(format!("{}/api", server.uri()))
-        .auth(runtime::auth::OAuth2::device_authorization(
-            "oauth",
-            "/device/code",
-            "/oauth/token",
-            "tv-app",
-        ))
-        .clock(Arc::new(ManualClock::new()))
-        .build()
-        .unwrap();
+    let client = device_client(&server, Arc::new(ManualClock::new()));
     let error = client
         .runtime()
         .start_device_authorization("oauth")

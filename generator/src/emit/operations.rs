@@ -324,13 +324,9 @@ struct Choice {
 
 fn choice(op: &Operation, ctx: &Context) -> Option<Choice> {
     let private = &ctx.private;
-    let body = op.body.as_ref()?;
-    let choice = body.choice.as_ref()?;
+    let choice = op.body.as_ref()?.choice.as_ref()?;
     let setter = ident(&choice.setter);
-    let primary = match body.encoding {
-        BodyEncoding::Json => Alternative::Json,
-        _ => Alternative::Form,
-    };
+    let primary = choice.primary;
     let primary_variant = ident(encoding_name(primary));
     let offered: Vec<String> =
         std::iter::once(format!("`{}` (the default)", encoding_name(primary)))

@@ -258,6 +258,8 @@ pub(crate) struct Body {
 #[derive(Debug)]
 pub(crate) struct EncodingChoice {
     pub(crate) setter: String,
+    /// The body's own encoding, the default: `Json` or `Form`.
+    pub(crate) primary: Alternative,
     pub(crate) alternatives: Vec<Alternative>,
 }
 

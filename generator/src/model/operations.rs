@@ -343,6 +343,10 @@ fn body_of(
     // The same schema in other media types the runtime can write: the
     // caller may pick one of them instead.
     let mut alternatives = Vec::new();
+    let primary = match encoding {
+        BodyEncoding::Json => Alternative::Json,
+        _ => Alternative::Form,
+    };
     if matches!(encoding, BodyEncoding::Json | BodyEncoding::Form) {
         for (other, other_content) in &body.content {
             let essence = media_essence(other);
@@ -354,10 +358,6 @@ fn body_of(
                 Alternative::Multipart
             } else {
                 continue;
-            };
-            let primary = match encoding {
-                BodyEncoding::Json => Alternative::Json,
-                _ => Alternative::Form,
             };
             if alternative != primary
                 && !alternatives.contains(&alternative)
@@ -371,6 +371,7 @@ fn body_of(
     let name = param_names.unique("body".to_owned());
     let choice = (!alternatives.is_empty()).then(|| EncodingChoice {
         setter: param_names.unique("body_encoding".to_owned()),
+        primary,
         alternatives,
     });
     Some(Body {
