@@ -47,6 +47,10 @@ fn main() {
         );
     }
     generate(Path::new("fixtures/authlib-api.yaml"), "authlib_api.rs");
+    generate(Path::new("fixtures/references.yaml"), "references.rs");
+    // Descriptions written to become doctests: any that did would fail the
+    // workspace's doctest run (`cargo test --workspace`).
+    generate(Path::new("fixtures/hostile-docs.yaml"), "hostile_docs.rs");
 
     let corpus = Path::new("../../shared/corpus/LOCAL-petstore-oauth-test-3.0.yaml");
     println!("cargo:rerun-if-changed={}", corpus.display());

@@ -1,5 +1,13 @@
 //! `generator inspect`: the security the model inferred, as text for people
 //! and JSON for tools.
+//!
+//! URLs are shown as the runtime will call them with the default server:
+//! relative ones resolved against the base URL the report starts with, by
+//! the same algorithm as the client (`model/security.rs`, `resolve`). Each
+//! relative one is also given as written (`as_written` in JSON), since a
+//! client built with another `base_url` (or other server variables)
+//! resolves it against that instead; under a relative server URL it stays
+//! as written, to be resolved against the base URL the client is given.
 
 use serde_json::{json, Value};
 
@@ -37,25 +45,35 @@ fn report(api: &Api) -> Value {
                 "name": scheme.key,
                 "rust": format!("auth::{}", scheme.rust_name),
             });
+            let discovery = scheme.discovery.as_ref().map(|d| &d.url);
+            let relative_discovery = scheme.discovery.as_ref().and_then(|d| d.relative.as_ref());
             let fields = match &scheme.kind {
-                SchemeKind::OAuth2 {
-                    flows,
-                    metadata_url,
-                } => json!({
+                SchemeKind::OAuth2 { flows, .. } => json!({
                     "type": "oauth2",
-                    "metadata_url": metadata_url,
-                    "flows": flows.iter().map(|flow| json!({
-                        "grant": flow.kind.grant(),
-                        "token_url": flow.resolved.token_url,
-                        "refresh_url": flow.resolved.refresh_url,
-                        "authorization_url": flow.resolved.authorization_url,
-                        "device_authorization_url": flow.resolved.device_authorization_url,
-                        "scopes": flow.scopes.iter().map(|(name, _)| name).collect::<Vec<_>>(),
-                    })).collect::<Vec<_>>(),
+                    "metadata_url": discovery,
+                    "flows": flows.iter().map(|flow| {
+                        let mut entry = json!({
+                            "grant": flow.kind.grant(),
+                            "token_url": flow.resolved.token_url,
+                            "refresh_url": flow.resolved.refresh_url,
+                            "authorization_url": flow.resolved.authorization_url,
+                            "device_authorization_url": flow.resolved.device_authorization_url,
+                            "scopes": flow.scopes.iter().map(|(name, _)| name).collect::<Vec<_>>(),
+                        });
+                        if !flow.resolved.relative.is_empty() {
+                            entry["as_written"] = flow
+                                .resolved
+                                .relative
+                                .iter()
+                                .map(|(field, url)| ((*field).to_owned(), json!(url)))
+                                .collect();
+                        }
+                        entry
+                    }).collect::<Vec<_>>(),
                 }),
-                SchemeKind::OpenIdConnect { url } => json!({
+                SchemeKind::OpenIdConnect { .. } => json!({
                     "type": "openIdConnect",
-                    "discovery_url": url,
+                    "discovery_url": discovery,
                 }),
                 SchemeKind::HttpToken { scheme, .. } => json!({ "type": "http", "scheme": scheme }),
                 SchemeKind::HttpBasic => json!({ "type": "http", "scheme": "basic" }),
@@ -68,6 +86,13 @@ fn report(api: &Api) -> Value {
             };
             if let (Value::Object(entry), Value::Object(fields)) = (&mut entry, fields) {
                 entry.extend(fields);
+            }
+            if let Some(url) = relative_discovery {
+                let field = match scheme.kind {
+                    SchemeKind::OpenIdConnect { .. } => "discovery_url",
+                    _ => "metadata_url",
+                };
+                entry["as_written"] = json!({ field: url });
             }
             entry
         })
@@ -97,6 +122,7 @@ fn report(api: &Api) -> Value {
     json!({
         "title": api.title,
         "base_url": api.base_url,
+        "base_url_has_variables": api.server.is_some(),
         "schemes": schemes,
         "operations": operations,
     })
@@ -105,11 +131,28 @@ fn report(api: &Api) -> Value {
 fn text(report: &Value) -> String {
     let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
     let list = |v: &Value| -> Vec<Value> { v.as_array().cloned().unwrap_or_default() };
+    let variables = if report["base_url_has_variables"].as_bool() == Some(true) {
+        ": the first server, its variables at their defaults"
+    } else {
+        ""
+    };
     let mut out = format!(
-        "{} (base URL {})\n\nsecurity schemes\n",
+        "{} (base URL {}{variables})\n\nsecurity schemes\n",
         text(&report["title"]),
         text(&report["base_url"])
     );
+    // How a relative URL was resolved, after the URL.
+    let relative = |url: &Value, written: &Value| -> String {
+        match (url.as_str(), written.as_str()) {
+            (Some(url), Some(written)) if url == written => {
+                " (relative: resolved against the base URL the client is given)".to_owned()
+            }
+            (_, Some(written)) => format!(
+                " (`{written}` resolved against the base URL; follows the client's `base_url`)"
+            ),
+            _ => String::new(),
+        }
+    };
     let schemes = list(&report["schemes"]);
     if schemes.is_empty() {
         out.push_str("  (none)\n");
@@ -123,7 +166,22 @@ fn text(report: &Value) -> String {
                 text(&scheme["in"]),
                 text(&scheme["parameter"])
             ),
-            "openIdConnect" => format!(" discovered at {}", text(&scheme["discovery_url"])),
+            "openIdConnect" => format!(
+                " discovered at {}{}",
+                text(&scheme["discovery_url"]),
+                relative(
+                    &scheme["discovery_url"],
+                    &scheme["as_written"]["discovery_url"]
+                )
+            ),
+            "oauth2" if scheme["metadata_url"].is_string() => format!(
+                " with metadata at {}{}",
+                text(&scheme["metadata_url"]),
+                relative(
+                    &scheme["metadata_url"],
+                    &scheme["as_written"]["metadata_url"]
+                )
+            ),
             _ => String::new(),
         };
         out.push_str(&format!(
@@ -134,12 +192,14 @@ fn text(report: &Value) -> String {
         for flow in list(&scheme["flows"]) {
             out.push_str(&format!("    {}\n", text(&flow["grant"])));
             for (label, key) in [
+                ("device authorization URL", "device_authorization_url"),
                 ("token URL", "token_url"),
                 ("refresh URL", "refresh_url"),
                 ("authorization URL", "authorization_url"),
             ] {
                 if let Some(url) = flow[key].as_str() {
-                    out.push_str(&format!("      {label}: {url}\n"));
+                    let how = relative(&flow[key], &flow["as_written"][key]);
+                    out.push_str(&format!("      {label}: {url}{how}\n"));
                 }
             }
             let scopes: Vec<String> = list(&flow["scopes"]).iter().map(text).collect();
@@ -189,4 +249,73 @@ fn text(report: &Value) -> String {
         out.push_str(&format!("    needs: {}\n", alternatives.join(" | ")));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{render, InspectFormat};
+
+    /// The report of the document `yaml`.
+    fn report(yaml: &str, format: InspectFormat) -> String {
+        let file = std::env::temp_dir().join(format!("inspect-{}.yaml", std::process::id()));
+        std::fs::write(&file, yaml).unwrap();
+        let document = crate::load::load(&file, &[]);
+        std::fs::remove_file(&file).unwrap();
+        let api = crate::model::build(&document.unwrap()).unwrap();
+        render(&api, format)
+    }
+
+    /// A relative URL is shown resolved as the client resolves it, with
+    /// what it was resolved against: the first server with its variables'
+    /// defaults, which another `base_url` replaces.
+    #[test]
+    fn relative_urls_say_what_they_were_resolved_against() {
+        let yaml = r#"
+openapi: 3.0.3
+info: {title: t, version: "1"}
+servers:
+  - url: "https://{region}.example.com/api/v1"
+    variables: {region: {default: eu}}
+paths: {}
+components:
+  securitySchemes:
+    oauth:
+      type: oauth2
+      flows:
+        password:
+          tokenUrl: ../oauth/token
+          refreshUrl: "https://auth.example.com/refresh"
+          scopes: {}
+    oidc:
+      type: openIdConnect
+      openIdConnectUrl: .well-known/openid-configuration
+"#;
+        let text = report(yaml, InspectFormat::Text);
+        assert!(
+            text.starts_with("t (base URL https://eu.example.com/api/v1: the first server, its variables at their defaults)"),
+            "{text}"
+        );
+        assert!(text.contains("      token URL: https://eu.example.com/api/oauth/token (`../oauth/token` resolved against the base URL; follows the client's `base_url`)\n"), "{text}");
+        assert!(
+            text.contains("      refresh URL: https://auth.example.com/refresh\n"),
+            "{text}"
+        );
+        assert!(text.contains("oidc: openIdConnect discovered at https://eu.example.com/api/v1/.well-known/openid-configuration (`.well-known/openid-configuration` resolved"), "{text}");
+        let json: serde_json::Value =
+            serde_json::from_str(&report(yaml, InspectFormat::Json)).unwrap();
+        let flow = &json["schemes"][0]["flows"][0];
+        assert_eq!(flow["token_url"], "https://eu.example.com/api/oauth/token");
+        assert_eq!(
+            flow["as_written"],
+            serde_json::json!({ "token_url": "../oauth/token" })
+        );
+        assert_eq!(json["base_url_has_variables"], true);
+
+        // Under a relative server URL only the client's base URL tells.
+        let text = report(
+            &yaml.replace("https://{region}.example.com/api/v1", "/api/v1"),
+            InspectFormat::Text,
+        );
+        assert!(text.contains("      token URL: ../oauth/token (relative: resolved against the base URL the client is given)\n"), "{text}");
+    }
 }

@@ -63,6 +63,11 @@ pub struct Options {
     /// document without editing it.
     #[cfg_attr(feature = "cli", arg(long = "overlay", value_name = "FILE"))]
     pub overlays: Vec<PathBuf>,
+    /// The folder `$ref`s may read files in, with its subfolders; by
+    /// default the document's folder. A reference leading elsewhere (`..`,
+    /// an absolute path, a symbolic link) is refused.
+    #[cfg_attr(feature = "cli", arg(long, value_name = "DIR"))]
+    pub ref_root: Option<PathBuf>,
 }
 
 const DEFAULT_RUNTIME_CRATE: &str = "::runtime";
@@ -74,6 +79,7 @@ impl Options {
             spec: spec.into(),
             runtime_crate: DEFAULT_RUNTIME_CRATE.to_owned(),
             overlays: Vec::new(),
+            ref_root: None,
         }
     }
 }
@@ -109,7 +115,11 @@ pub struct Example {
 
 /// Generates the client module for `options`.
 pub fn generate(options: &Options) -> Result<Output, Error> {
-    let document = load::load(&options.spec, &options.overlays)?;
+    let document = load::load_within(
+        &options.spec,
+        &options.overlays,
+        options.ref_root.as_deref(),
+    )?;
     let api = model::build(&document)?;
     let code = emit::emit(&api, &options.runtime_crate)?;
     let examples = emit::examples(&api, &options.runtime_crate)?;
@@ -125,7 +135,11 @@ pub fn generate(options: &Options) -> Result<Output, Error> {
 /// `options` (its overlays applied): per scheme its flows, URLs and scopes,
 /// and per operation the requirement alternatives.
 pub fn inspect(options: &Options, format: InspectFormat) -> Result<String, Error> {
-    let document = load::load(&options.spec, &options.overlays)?;
+    let document = load::load_within(
+        &options.spec,
+        &options.overlays,
+        options.ref_root.as_deref(),
+    )?;
     let api = model::build(&document)?;
     Ok(inspect::render(&api, format))
 }
@@ -135,6 +149,7 @@ pub fn inspect(options: &Options, format: InspectFormat) -> Result<String, Error
 pub struct Generator {
     spec: Option<PathBuf>,
     overlays: Vec<PathBuf>,
+    ref_root: Option<PathBuf>,
     runtime_crate: Option<String>,
     out_dir: Option<PathBuf>,
     file_name: Option<String>,
@@ -157,6 +172,13 @@ impl Generator {
     /// order they are added.
     pub fn overlay(mut self, path: impl Into<PathBuf>) -> Self {
         self.overlays.push(path.into());
+        self
+    }
+
+    /// The folder `$ref`s may read files in, with its subfolders, relative
+    /// to the crate's directory; by default the document's folder.
+    pub fn ref_root(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.ref_root = Some(dir.into());
         self
     }
 
@@ -194,6 +216,7 @@ impl Generator {
         let spec = self.spec.ok_or(Error::NoSpec)?;
         let mut options = Options::new(&spec);
         options.overlays = self.overlays;
+        options.ref_root = self.ref_root;
         if let Some(runtime_crate) = self.runtime_crate {
             options.runtime_crate = runtime_crate;
         }

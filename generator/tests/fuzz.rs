@@ -7,7 +7,9 @@
 //! that caused it (kept under the scratch directory).
 //!
 //! `FUZZ_ITERATIONS=N` runs N mutations per document instead of the
-//! defaults, and `FUZZ_SEED=N` another sequence, for a longer search.
+//! defaults, `FUZZ_SEED=N` another sequence, and `FUZZ_CHAIN_LENGTH=N`
+//! grows chains of references up to N schemas long (300 by default), for a
+//! longer search; `scripts/fuzz` runs `long_run` for minutes.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -164,6 +166,13 @@ const BROKEN_REFS: &[&str] = &[
     "fixture-part.json#/Nope",
     "fixture-part.json",
     "fixture-part.json#/Loop",
+    "../../../../../../../../etc/passwd",
+    "/etc/passwd#/a",
+    "file:///etc/passwd",
+    "https://example.com/schema.json#/Pet",
+    "#/paths/~1pets~1%7BpetId%7D/get/parameters/0",
+    "#/paths/~1a/get/responses/200",
+    "#/paths",
 ];
 
 /// Applies one random mutation to `document`.
@@ -171,7 +180,7 @@ fn mutate(document: &mut Value, rng: &mut Rng) {
     let mut all = Vec::new();
     pointers(document, String::new(), &mut all);
     let target = rng.pick(&all).clone();
-    match rng.below(10) {
+    match rng.below(11) {
         // Delete a member or an item.
         0 => {
             if let Some((parent, key)) = parent_and_key(&target) {
@@ -254,6 +263,55 @@ fn mutate(document: &mut Value, rng: &mut Rng) {
             let copy = document.pointer(&source).cloned().unwrap_or(Value::Null);
             if let Some(node) = document.pointer_mut(&target) {
                 *node = copy;
+            }
+        }
+        // Point a node at the head of a long chain of component schemas,
+        // each referencing the next through one keyword or another.
+        9 => {
+            // Short in CI's run; `scripts/fuzz` sets thousands.
+            let longest = std::env::var("FUZZ_CHAIN_LENGTH")
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(300);
+            let length = 1 + rng.below(longest);
+            let kind = rng.below(5);
+            let prefix = format!("Chain{}x", rng.below(1_000));
+            let link = |next: String| {
+                let to = json!({ "$ref": format!("#/components/schemas/{next}") });
+                match kind {
+                    0 => json!({ "allOf": [to], "properties": {"p": {"type": "string"}} }),
+                    1 => json!({ "type": "object", "properties": {"next": to} }),
+                    2 => json!({ "type": "array", "items": to }),
+                    3 => json!({ "oneOf": [to, {"type": "integer"}] }),
+                    _ => to,
+                }
+            };
+            let Some(root) = document.as_object_mut() else {
+                return;
+            };
+            let components = root.entry("components").or_insert_with(|| json!({}));
+            let Some(components) = components.as_object_mut() else {
+                return;
+            };
+            let schemas = components.entry("schemas").or_insert_with(|| json!({}));
+            let Some(schemas) = schemas.as_object_mut() else {
+                return;
+            };
+            for i in 0..length {
+                // The last one closes a cycle now and then.
+                let next = if i + 1 == length && rng.below(2) == 0 {
+                    0
+                } else {
+                    i + 1
+                };
+                schemas.insert(format!("{prefix}{i}"), link(format!("{prefix}{next}")));
+            }
+            schemas.insert(format!("{prefix}{length}"), json!({"type": "string"}));
+            if let Some(Value::Object(members)) = document.pointer_mut(&target) {
+                members.insert(
+                    "$ref".to_owned(),
+                    json!(format!("#/components/schemas/{prefix}0")),
+                );
             }
         }
         // Add a keyword with an odd value to an object.
@@ -647,5 +705,125 @@ fn arbitrary_text_survives() {
             }
         }
     }
+    assert_no_panics(panics);
+}
+
+/// `scripts/fuzz`: every fixture and every corpus document but the three
+/// large ones, mutated until `FUZZ_SECONDS` have passed (`FUZZ_SEED` varies
+/// the sequence). Each input runs on a thread with the main thread's stack
+/// (8 MiB, as `cargo run -p generator` and build scripts have) and must
+/// finish within `FUZZ_INPUT_SECONDS` (default 60); the path of the input
+/// being generated is kept in `current` under the scratch directory
+/// (`FUZZ_DIR` when set), so that the script can name the input of an
+/// abort. Prints its figures.
+#[test]
+#[ignore = "run for minutes by scripts/fuzz"]
+fn long_run() {
+    let seconds: u64 = std::env::var("FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let input_limit = std::time::Duration::from_secs(
+        std::env::var("FUZZ_INPUT_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(60),
+    );
+    let started = std::time::Instant::now();
+    let deadline = started + std::time::Duration::from_secs(seconds);
+    // `FUZZ_DIR` when the script names one, so that it finds `current`.
+    let dir = match std::env::var_os("FUZZ_DIR") {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            dir
+        }
+        None => scratch("long"),
+    };
+    write_part(&dir);
+    let mut seeds: Vec<(String, Value)> = fixtures()
+        .into_iter()
+        .map(|(name, seed)| (name.to_owned(), seed))
+        .collect();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&corpus)
+        .map(|entries| entries.filter_map(|e| Some(e.ok()?.path())).collect())
+        .unwrap_or_default();
+    entries.sort();
+    for path in entries {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("LARGE-") || name == "README.md" {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let parsed = if name.ends_with(".json") {
+            serde_json::from_str(&text).ok()
+        } else {
+            serde_yaml::from_str(&text).ok()
+        };
+        if let Some(seed) = parsed {
+            seeds.push((name, seed));
+        }
+    }
+    let mut rng = Rng::new(0x5EED_0004);
+    let (mut inputs, mut panics, mut timeouts) = (0u64, Vec::new(), Vec::new());
+    let mut iteration = 0u64;
+    'run: while std::time::Instant::now() < deadline {
+        for (name, seed) in &seeds {
+            if std::time::Instant::now() >= deadline {
+                break 'run;
+            }
+            iteration += 1;
+            let mut document = seed.clone();
+            for _ in 0..=rng.below(6) {
+                mutate(&mut document, &mut rng);
+            }
+            let text = match rng.below(4) {
+                0 => serde_yaml::to_string(&document).unwrap_or_default(),
+                _ => serde_json::to_string_pretty(&document).unwrap(),
+            };
+            let spec = dir.join(format!("{name}-{iteration}.json"));
+            std::fs::write(&spec, &text).unwrap();
+            std::fs::write(dir.join("current"), spec.to_string_lossy().as_bytes()).unwrap();
+            let mut options = Options::new(&spec);
+            if rng.below(8) == 0 {
+                let overlay = dir.join(format!("{name}-{iteration}-overlay.json"));
+                std::fs::write(&overlay, random_overlay(&mut rng, &document)).unwrap();
+                options.overlays.push(overlay);
+            }
+            inputs += 1;
+            let (sender, receiver) = std::sync::mpsc::channel();
+            std::thread::Builder::new()
+                .stack_size(8 << 20)
+                .spawn(move || {
+                    let result = catch_unwind(AssertUnwindSafe(|| generator::generate(&options)));
+                    let _ = sender.send(result.is_ok());
+                })
+                .unwrap();
+            match receiver.recv_timeout(input_limit) {
+                Ok(true) => {
+                    let _ = std::fs::remove_file(&spec);
+                }
+                Ok(false) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    panics.push(spec)
+                }
+                // The thread is left running; the input is kept.
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => timeouts.push(spec),
+            }
+        }
+    }
+    println!(
+        "fuzz: generator: {inputs} inputs from {} documents, {} panics, {} timeouts, {:.0} s",
+        seeds.len(),
+        panics.len(),
+        timeouts.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for spec in &timeouts {
+        println!("  timed out: {}", spec.display());
+    }
+    assert!(timeouts.is_empty(), "inputs took over {input_limit:?}");
     assert_no_panics(panics);
 }

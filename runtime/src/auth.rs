@@ -18,7 +18,9 @@ use crate::security::ApiKeyLocation;
 pub enum ClientAuthMethod {
     /// Try the HTTP Basic header first; when the server answers 401 or
     /// `invalid_client`, try the request body, and remember what worked for
-    /// this token URL and client id.
+    /// this token URL and client id. Any other error (`invalid_request`,
+    /// `invalid_grant`, a 400 without an OAuth2 error) is the server's
+    /// answer, reported as it is, without a second request.
     #[default]
     Auto,
     /// `Authorization: Basic` with the id and secret form-urlencoded first
@@ -177,6 +179,8 @@ pub struct OAuth2 {
     pub(crate) token_headers: Vec<(String, String)>,
     pub(crate) refresh_params: Vec<(String, String)>,
     pub(crate) response_paths: Option<TokenResponsePaths>,
+    /// `token_type`s accepted besides `Bearer`.
+    pub(crate) token_types: Vec<String>,
     pub(crate) header: CredentialHeader,
     pub(crate) signing_key: Option<std::sync::Arc<crate::jwt::SigningKey>>,
 }
@@ -206,6 +210,7 @@ impl std::fmt::Debug for OAuth2 {
             .field("token_headers", &names(&self.token_headers))
             .field("refresh_params", &names(&self.refresh_params))
             .field("response_paths", &self.response_paths)
+            .field("token_types", &self.token_types)
             .field("header", &self.header)
             .finish()
     }
@@ -233,6 +238,7 @@ impl OAuth2 {
             token_headers: Vec::new(),
             refresh_params: Vec::new(),
             response_paths: None,
+            token_types: Vec::new(),
             header: CredentialHeader::bearer(),
             signing_key: None,
         }
@@ -538,6 +544,18 @@ impl OAuth2 {
     /// `Authorization: Bearer {token}`.
     pub fn credential_header(mut self, header: CredentialHeader) -> Self {
         self.header = header;
+        self
+    }
+
+    /// Accepts tokens whose `token_type` is `token_type` (compared
+    /// case-insensitively) as bearer tokens. By default a token endpoint
+    /// answer whose `token_type` is not `Bearer` (a `mac` or `DPoP` token,
+    /// which would not work sent as a bearer token) is a
+    /// [`TokenError::UnsupportedTokenType`](crate::TokenError::UnsupportedTokenType);
+    /// a few vendors name their bearer tokens otherwise (Slack's `bot`
+    /// and `user`). An answer without `token_type` is taken as Bearer.
+    pub fn accept_token_type(mut self, token_type: impl Into<String>) -> Self {
+        self.token_types.push(token_type.into());
         self
     }
 

@@ -1,5 +1,12 @@
 //! The client shared by all generated clients: configuration, credential
 //! selection per operation, token acquisition through the cache, and sending.
+//!
+//! Against a hostile or broken server the client keeps three promises:
+//! credentials never go over plain HTTP to a host other than loopback
+//! (unless `allow_insecure_http`), what the server sends back reaches
+//! errors, logs and the inspector only with every secret redacted (see
+//! `redact.rs`), and no response body is buffered past a limit (see
+//! `body.rs`).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -14,6 +21,10 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::auth::{ClientAuthMethod, Credential, CredentialHeader, Grant, OAuth2};
+use crate::body::{
+    declared_over, read_at_most, DEFAULT_MAX_ERROR_BODY, DEFAULT_MAX_RESPONSE_BODY,
+    MAX_ENDPOINT_BODY,
+};
 use crate::cache::{Slot, TokenCache, TokenKey, TokenStore};
 use crate::clock::{Clock, SystemClock};
 use crate::connection::{Connection, Proxy, TlsVersion};
@@ -22,6 +33,7 @@ use crate::discovery::{self, Discovery, Metadata};
 use crate::error::{Error, RawResponse, TokenError};
 use crate::inspect::{header_pairs, redact_query, ApiExchange, Inspector};
 use crate::oauth2::{self, ClientAuthStyle, ClientIdentity, Token, TokenRequest};
+use crate::redact::Redactor;
 use crate::security::{ApiKeyLocation, Operation, SchemeUse};
 
 /// Implemented by generated clients so that one [`ClientBuilder`] serves
@@ -53,6 +65,8 @@ pub struct ClientBuilder<C = Client> {
     auto_refresh: bool,
     default_lifetime: Option<Duration>,
     allow_insecure_http: bool,
+    max_response_body: usize,
+    max_error_body: usize,
     inspector: Option<Arc<dyn Inspector>>,
     token_store: Option<Arc<dyn TokenStore>>,
     client: PhantomData<fn() -> C>,
@@ -89,6 +103,8 @@ impl<C: GeneratedClient> ClientBuilder<C> {
             auto_refresh: true,
             default_lifetime: None,
             allow_insecure_http: false,
+            max_response_body: DEFAULT_MAX_RESPONSE_BODY,
+            max_error_body: DEFAULT_MAX_ERROR_BODY,
             inspector: None,
             token_store: None,
             client: PhantomData,
@@ -114,6 +130,13 @@ impl<C: GeneratedClient> ClientBuilder<C> {
 
     /// Uses this HTTP client for API calls. Token requests keep a client of
     /// their own, which never follows redirects.
+    ///
+    /// Its redirect policy is its own: the client built by default follows
+    /// redirects only within the request's origin (scheme, host and port),
+    /// while reqwest's default policy follows them to other hosts, with
+    /// credentials sent in custom headers or the query. Give it
+    /// `redirect(reqwest::redirect::Policy::none())` when credentials must
+    /// not follow a redirect.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -229,10 +252,36 @@ impl<C: GeneratedClient> ClientBuilder<C> {
         self
     }
 
-    /// Allows sending client secrets and passwords over plain HTTP to hosts
-    /// other than loopback. Off by default.
+    /// Allows sending credentials over plain HTTP to hosts other than
+    /// loopback (127.0.0.0/8, `::1`, `localhost`). Off by default: then a
+    /// call whose request would carry an API key, a Basic or bearer
+    /// credential or an OAuth2 token to an `http://` URL elsewhere fails
+    /// with [`Error::InsecureUrl`], and a token request (client secret,
+    /// password, refresh token, code) to one with
+    /// [`TokenError::InsecureUrl`], before connecting or looking the host
+    /// up. Calls that carry no credentials are not affected.
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
+        self
+    }
+
+    /// The most bytes of a success body read to decode it: 16 MiB by
+    /// default. A longer body fails the call with
+    /// [`Error::ResponseTooLarge`] once the limit is reached (at once when
+    /// its declared `Content-Length` is over it), so memory stays bounded
+    /// whatever the server sends. `send_raw` hands the body over unread
+    /// and unlimited. Token endpoint, device authorization and discovery
+    /// answers have a fixed limit of 1 MiB.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.max_response_body = bytes;
+        self
+    }
+
+    /// The most bytes of an error response's body kept in
+    /// [`Error::Api`]: 64 KiB by default. The rest is not read, and
+    /// [`RawResponse::truncated`] says it was cut.
+    pub fn max_error_body(mut self, bytes: usize) -> Self {
+        self.max_error_body = bytes;
         self
     }
 
@@ -253,6 +302,13 @@ impl<C: GeneratedClient> ClientBuilder<C> {
                 .map_err(|e| Error::Config(format!("default header `{name}` value: {e}")))?;
             headers.append(name, value);
         }
+        let redactor = Redactor::for_client(
+            &self.credentials,
+            self.connection
+                .proxy
+                .as_ref()
+                .and_then(|proxy| proxy.credentials.as_ref()),
+        );
         let mut connection = self.connection;
         for credential in &self.credentials {
             if let Credential::ClientCertificate(certificate) = credential {
@@ -295,6 +351,9 @@ impl<C: GeneratedClient> ClientBuilder<C> {
                 refresh_skew: self.auto_refresh.then_some(self.refresh_skew),
                 default_lifetime: self.default_lifetime,
                 allow_insecure_http: self.allow_insecure_http,
+                max_response_body: self.max_response_body,
+                max_error_body: self.max_error_body,
+                redactor,
                 tokens: TokenCache::with_store(self.token_store),
                 client_auth_memory: Mutex::default(),
                 metadata: tokio::sync::Mutex::default(),
@@ -324,6 +383,12 @@ struct Inner {
     refresh_skew: Option<Duration>,
     default_lifetime: Option<Duration>,
     allow_insecure_http: bool,
+    /// The most bytes of a success body read to decode it.
+    max_response_body: usize,
+    /// The most bytes of an error body kept in an error.
+    max_error_body: usize,
+    /// Knows every configured secret; extended per exchange.
+    redactor: Redactor,
     tokens: TokenCache,
     /// What client authentication worked, per token URL and client id, for
     /// [`ClientAuthMethod::Auto`].
@@ -465,6 +530,7 @@ fn uses_operation_scopes(oauth: &OAuth2) -> bool {
 }
 
 /// A token applied to a request, remembered so a 401 can reject it.
+#[derive(Clone)]
 struct UsedToken {
     slot: Arc<Slot>,
     token: Arc<Token>,
@@ -472,7 +538,7 @@ struct UsedToken {
 
 /// The tokens applied to a request: rarely more than one, so the first is
 /// kept inline and a call with a cached token allocates nothing for it.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct UsedTokens {
     first: Option<UsedToken>,
     more: Vec<UsedToken>,
@@ -494,6 +560,24 @@ impl UsedTokens {
     fn iter(&self) -> impl Iterator<Item = &UsedToken> {
         self.first.iter().chain(&self.more)
     }
+
+    /// `redactor` knowing these access tokens too.
+    fn redactor(&self, redactor: &Redactor) -> Redactor {
+        redactor.with(
+            self.iter()
+                .map(|used| used.token.access_token.expose_secret()),
+        )
+    }
+}
+
+/// What [`decode_json`] needs of the call that got a response, carried in
+/// the response's extensions (generated code hands over only the
+/// response).
+#[derive(Clone)]
+struct Delivered {
+    max_body: usize,
+    redactor: Redactor,
+    tokens: UsedTokens,
 }
 
 impl Client {
@@ -540,6 +624,7 @@ impl Client {
             }
         }
         let schemes = self.select(operation)?;
+        self.refuse_insecure(operation, schemes, request.url())?;
         let mut replay = request.try_clone();
         loop {
             let used = self.apply(schemes, &mut request).await?;
@@ -570,10 +655,11 @@ impl Client {
                     exchange.response_headers = header_pairs(response.headers());
                 }
             }
-            if let (Some(inspector), Some(exchange)) = (&self.inner.inspector, &exchange) {
-                inspector.api_exchange(exchange);
+            if let (Some(inspector), Some(mut exchange)) = (&self.inner.inspector, exchange) {
+                exchange.redact(&used.redactor(&self.inner.redactor));
+                inspector.api_exchange(&exchange);
             }
-            let response = response.map_err(transport)?;
+            let mut response = response.map_err(transport)?;
             let status = response.status();
             if status == reqwest::StatusCode::UNAUTHORIZED && !used.is_empty() {
                 // The tokens are bad whether or not the call can be replayed.
@@ -587,16 +673,64 @@ impl Client {
                 }
             }
             if status.is_success() {
+                response.extensions_mut().insert(Delivered {
+                    max_body: self.inner.max_response_body,
+                    redactor: self.inner.redactor.clone(),
+                    tokens: used,
+                });
                 return Ok(response);
             }
-            let headers = response.headers().clone();
-            let body = response.bytes().await.map_err(transport)?.to_vec();
+            // The start of the body only, as the server may send without
+            // end; secrets it echoes are redacted.
+            let redactor = used.redactor(&self.inner.redactor);
+            let headers = redactor.headers(response.headers().clone());
+            let read = read_at_most(&mut response, self.inner.max_error_body)
+                .await
+                .map_err(transport)?;
+            let body = if read.cut {
+                redactor.cut(read.bytes)
+            } else {
+                redactor.bytes(&read.bytes).into_owned()
+            };
             return Err(Error::Api {
                 operation: operation.id,
                 status,
-                response: Box::new(RawResponse { headers, body }),
+                response: Box::new(RawResponse {
+                    headers,
+                    body,
+                    truncated: read.cut,
+                }),
             });
         }
+    }
+
+    /// Refuses a request to `url` that would carry credentials of `schemes`
+    /// over plain HTTP to a host other than loopback, unless allowed:
+    /// decided on the URL, before any token is fetched, connection made or
+    /// name looked up. A client certificate is no secret sent as text, and
+    /// a call that carries no credentials is not refused.
+    fn refuse_insecure(
+        &self,
+        operation: &'static Operation,
+        schemes: &'static [SchemeUse],
+        url: &Url,
+    ) -> Result<(), Error> {
+        if self.inner.allow_insecure_http || oauth2::is_secure_endpoint(url) {
+            return Ok(());
+        }
+        let sends_secrets = self.configured(schemes).any(|(configured, _)| {
+            !matches!(configured.credential, Credential::ClientCertificate(_))
+        });
+        if !sends_secrets {
+            return Ok(());
+        }
+        let mut shown = url.clone();
+        shown.set_query(None);
+        shown.set_fragment(None);
+        Err(Error::InsecureUrl {
+            operation: operation.id,
+            url: shown.to_string(),
+        })
     }
 
     fn credential(&self, scheme: &str) -> Option<&Configured> {
@@ -855,6 +989,7 @@ impl Client {
             oauth,
             &params,
             self.inner.allow_insecure_http,
+            &self.inner.redactor,
         )
         .await
         .map_err(token_error)?;
@@ -887,11 +1022,7 @@ impl Client {
                 .await;
             let reason = match response {
                 Ok(response) if response.status().is_success() => {
-                    match response
-                        .bytes()
-                        .await
-                        .map_err(|e| e.without_url().to_string())
-                    {
+                    match read_metadata(response).await {
                         Ok(body) => match discovery::parse(
                             &body,
                             discovery::expected_issuer(&url).as_deref(),
@@ -912,12 +1043,14 @@ impl Client {
             };
             reasons.push(format!("{url}: {reason}"));
         }
+        // The documents' texts (an issuer they name) are the server's.
+        let reason = if reasons.is_empty() {
+            format!("{discovery:?} is not a valid URL")
+        } else {
+            reasons.join("; ")
+        };
         Err(TokenError::Discovery {
-            reason: if reasons.is_empty() {
-                format!("{discovery:?} is not a valid URL")
-            } else {
-                reasons.join("; ")
-            },
+            reason: self.inner.redactor.string(reason),
         })
     }
 
@@ -959,6 +1092,7 @@ impl Client {
                 params,
                 headers: headers.clone(),
                 paths: oauth.response_paths.as_ref(),
+                token_types: &oauth.token_types,
             };
             match self.exchange(oauth, &request, false).await {
                 Ok(mut token) => {
@@ -1033,6 +1167,7 @@ impl Client {
             params,
             headers,
             paths: oauth.response_paths.as_ref(),
+            token_types: &oauth.token_types,
         };
         // A one-time code is never used to probe client authentication.
         self.exchange(oauth, &request, !is_code).await
@@ -1066,6 +1201,7 @@ impl Client {
                 style,
                 now(),
                 self.inner.inspector.as_deref(),
+                &self.inner.redactor,
             )
         };
         let fixed = match oauth.client_auth {
@@ -1120,7 +1256,15 @@ impl Client {
         }
     }
 
-    /// Resolves a URL from the document against the base URL.
+    /// Resolves a URL from the document against the base URL (RFC 3986
+    /// §5), the base URL's path taken as a directory: against
+    /// `https://h/api`, `/oauth/token` is `https://h/oauth/token`, `token`
+    /// is `https://h/api/token` and `../token` is `https://h/token`; an
+    /// absolute URL stays. The base URL's query is not part of its path.
+    ///
+    /// `generator inspect` resolves with the same algorithm
+    /// (`generator/src/model/security.rs`, `resolve`), so that it shows the
+    /// URL called here; `tests/tests/url_resolution.rs` holds the two to it.
     fn resolve(&self, url: &str) -> Result<Url, TokenError> {
         let invalid = |reason: String| TokenError::InvalidUrl {
             url: url.to_owned(),
@@ -1129,11 +1273,12 @@ impl Client {
         match Url::parse(url) {
             Ok(absolute) => Ok(absolute),
             Err(url::ParseError::RelativeUrlWithoutBase) => {
-                // The base URL's path is a directory: `/oauth/token` against
-                // `https://h/api` is `https://h/oauth/token`, and `token`
-                // is `https://h/api/token`.
-                let base = Url::parse(&format!("{}/", self.inner.base_url))
-                    .map_err(|e| invalid(e.to_string()))?;
+                let mut base =
+                    Url::parse(&self.inner.base_url).map_err(|e| invalid(e.to_string()))?;
+                if !base.path().ends_with('/') {
+                    let directory = format!("{}/", base.path());
+                    base.set_path(&directory);
+                }
                 base.join(url).map_err(|e| invalid(e.to_string()))
             }
             Err(e) => Err(invalid(e.to_string())),
@@ -1143,7 +1288,10 @@ impl Client {
 
 /// Redirects within the origin of the request are followed (up to 10);
 /// a redirect elsewhere is returned as the response, so credentials in
-/// custom headers or the query never reach another host.
+/// custom headers or the query never reach another host. The origin holds
+/// the scheme, host and port: a redirect from `https` to `http` is never
+/// followed, nor one from loopback to another host, so a redirect cannot
+/// take credentials where [`Client::refuse_insecure`] would not send them.
 fn same_origin_redirects() -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(|attempt| {
         let same_origin = attempt
@@ -1309,6 +1457,7 @@ impl DeviceAuthorization<'_> {
                 ],
                 headers: Vec::new(),
                 paths: self.oauth.response_paths.as_ref(),
+                token_types: &self.oauth.token_types,
             };
             match self.client.exchange(self.oauth, &request, false).await {
                 Ok(token) => {
@@ -1360,20 +1509,60 @@ pub fn env_var(variable: &'static str) -> Result<String, Error> {
     std::env::var(variable).map_err(|_| Error::Environment { variable })
 }
 
-/// Reads a success response as JSON of type `T`.
+/// Reads a success response as JSON of type `T`: at most
+/// [`ClientBuilder::max_response_body`] bytes of it, read chunk by chunk.
+/// A body that does not decode is kept in [`Error::Decode`] with secrets
+/// redacted.
 pub async fn decode_json<T: serde::de::DeserializeOwned, E>(
     operation: &'static Operation,
-    response: Response,
+    mut response: Response,
 ) -> Result<T, Error<E>> {
-    let body = response.bytes().await.map_err(|source| Error::Transport {
+    let delivered = response.extensions_mut().remove::<Delivered>();
+    let limit = delivered
+        .as_ref()
+        .map_or(DEFAULT_MAX_RESPONSE_BODY, |delivered| delivered.max_body);
+    let too_large = || Error::ResponseTooLarge {
         operation: operation.id,
-        source: source.without_url(),
-    })?;
-    serde_json::from_slice(&body).map_err(|source| Error::Decode {
-        operation: operation.id,
-        body: body.to_vec(),
-        source,
+        limit,
+    };
+    if declared_over(&response, limit) {
+        return Err(too_large());
+    }
+    let read = read_at_most(&mut response, limit)
+        .await
+        .map_err(|source| Error::Transport {
+            operation: operation.id,
+            source: source.without_url(),
+        })?;
+    if read.cut {
+        return Err(too_large());
+    }
+    serde_json::from_slice(&read.bytes).map_err(|source| {
+        let redactor = delivered
+            .map(|delivered| delivered.tokens.redactor(&delivered.redactor))
+            .unwrap_or_default();
+        Error::Decode {
+            operation: operation.id,
+            body: redactor.bytes(&read.bytes).into_owned(),
+            source: redactor.json_error(source),
+        }
     })
+}
+
+/// An authorization server metadata document, up to [`MAX_ENDPOINT_BODY`]
+/// bytes; why not, as a discovery failure reason.
+async fn read_metadata(mut response: Response) -> Result<Vec<u8>, String> {
+    let too_large = || format!("the document is longer than {MAX_ENDPOINT_BODY} bytes");
+    if declared_over(&response, MAX_ENDPOINT_BODY) {
+        return Err(too_large());
+    }
+    let read = read_at_most(&mut response, MAX_ENDPOINT_BODY)
+        .await
+        .map_err(|e| e.without_url().to_string())?;
+    if read.cut {
+        return Err(too_large());
+    }
+    Ok(read.bytes)
 }
 
 /// Sends a request (the generated builder's `send_raw`) and reads the

@@ -10,6 +10,8 @@ use url::Url;
 
 use crate::auth::OAuth2;
 use crate::error::TokenError;
+use crate::oauth2::read_endpoint_body;
+use crate::redact::Redactor;
 
 /// The device authorization endpoint's answer.
 #[derive(Debug)]
@@ -23,13 +25,17 @@ pub(crate) struct DeviceCode {
 }
 
 /// Asks the device authorization endpoint for a code. The client
-/// authenticates in the body when it has a secret.
+/// authenticates in the body when it has a secret, which is then never
+/// sent over plain HTTP to a host other than loopback unless
+/// `allow_insecure`; an error the endpoint answers is kept with
+/// `redactor`'s secrets replaced.
 pub(crate) async fn request_code(
     http: &reqwest::Client,
     endpoint: &Url,
     oauth: &OAuth2,
     params: &[(String, String)],
     allow_insecure: bool,
+    redactor: &Redactor,
 ) -> Result<DeviceCode, TokenError> {
     if oauth.client_secret.is_some()
         && !allow_insecure
@@ -60,35 +66,19 @@ pub(crate) async fn request_code(
             source: source.without_url(),
         })?;
     let status = response.status();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|source| TokenError::Transport {
-            url: endpoint.to_string(),
-            source: source.without_url(),
-        })?;
-    parse(endpoint, status, &bytes)
+    let bytes = read_endpoint_body(response, endpoint).await?;
+    parse(endpoint, status, &bytes, redactor)
 }
 
 fn parse(
     endpoint: &Url,
     status: reqwest::StatusCode,
     body: &[u8],
+    redactor: &Redactor,
 ) -> Result<DeviceCode, TokenError> {
     let json: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-    if let Some(error) = json.get("error").and_then(|e| e.as_str()) {
-        return Err(TokenError::OAuth2(crate::OAuth2ErrorResponse {
-            error: error.to_owned(),
-            error_description: json
-                .get("error_description")
-                .and_then(|d| d.as_str())
-                .map(str::to_owned),
-            error_uri: json
-                .get("error_uri")
-                .and_then(|d| d.as_str())
-                .map(str::to_owned),
-            status,
-        }));
+    if let Some(error) = crate::oauth2::oauth2_error(&json, status, redactor) {
+        return Err(TokenError::OAuth2(error));
     }
     let invalid = |reason: &str| TokenError::InvalidResponse {
         url: endpoint.to_string(),

@@ -1,4 +1,10 @@
 //! Errors of a generated client's calls, split by cause.
+//!
+//! What a server sent back (error bodies and headers, OAuth2 error
+//! descriptions, quoted bodies, decoding errors quoting a value) is kept
+//! with every configured or exchanged secret replaced by `[redacted]`, so
+//! that `Display`, `Debug` and logs of these errors never show one,
+//! whatever the server echoes.
 
 use std::convert::Infallible;
 use std::fmt;
@@ -33,6 +39,17 @@ pub enum Error<E = Infallible> {
         /// Why.
         #[source]
         source: TokenError,
+    },
+    /// The operation's request would carry credentials over plain HTTP
+    /// to a host other than loopback (127.0.0.0/8, `::1`, `localhost`),
+    /// decided on the URL alone: it was not sent, nor a token fetched for
+    /// it, nor the host's name looked up.
+    #[error("refusing to send credentials over plain HTTP to {url} (operation `{operation}`); use https, or allow it with `ClientBuilder::allow_insecure_http`")]
+    InsecureUrl {
+        /// The operation's id.
+        operation: &'static str,
+        /// The request's URL, without its query.
+        url: String,
     },
     /// The request could not be sent or the response not read.
     #[error("request for operation `{operation}` failed")]
@@ -73,11 +90,22 @@ pub enum Error<E = Infallible> {
     Decode {
         /// The operation's id.
         operation: &'static str,
-        /// The response body as received.
+        /// The response body as received, secrets redacted.
         body: Vec<u8>,
-        /// The decoding error.
+        /// The decoding error (its message redacted when it quoted a
+        /// secret).
         #[source]
         source: serde_json::Error,
+    },
+    /// A success response's body is longer than the client reads to
+    /// decode; reading stopped at the limit (or before reading, when the
+    /// declared `Content-Length` was over it).
+    #[error("the response of operation `{operation}` is longer than {limit} bytes, the most the client reads; raise the limit with `ClientBuilder::max_response_body`")]
+    ResponseTooLarge {
+        /// The operation's id.
+        operation: &'static str,
+        /// The limit, in bytes.
+        limit: usize,
     },
     /// A `*_from_env` constructor found a variable unset or not Unicode.
     #[error("environment variable `{variable}` is not set")]
@@ -102,14 +130,20 @@ fn describe_alternatives(alternatives: &[Vec<&'static str>]) -> String {
     }
 }
 
-/// A response kept whole in an error.
+/// A response kept in an error: its headers and the start of its body
+/// (64 KiB by default, see `ClientBuilder::max_error_body`), with every
+/// configured or exchanged secret replaced by `[redacted]`.
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct RawResponse {
-    /// The response headers.
+    /// The response headers, secrets redacted.
     pub headers: HeaderMap,
-    /// The response body.
+    /// The response body, or its start when [`truncated`](Self::truncated);
+    /// secrets redacted.
     pub body: Vec<u8>,
+    /// Whether the body went on past what was kept (and was not read
+    /// further).
+    pub truncated: bool,
 }
 
 /// The body as text (lossily, and its start only), not a list of bytes.
@@ -121,6 +155,9 @@ impl fmt::Debug for RawResponse {
         debug.field("headers", &self.headers).field("body", &text);
         if self.body.len() > SHOWN {
             debug.field("body_len", &self.body.len());
+        }
+        if self.truncated {
+            debug.field("truncated", &true);
         }
         debug.finish()
     }
@@ -150,6 +187,28 @@ pub enum TokenError {
         url: String,
         /// What was wrong.
         reason: String,
+    },
+    /// A success response issued a token of a type other than `Bearer`
+    /// (RFC 6749 §7.1), such as `mac` or `DPoP`, which would not work as
+    /// a bearer token. No API request was made with it.
+    #[error("token endpoint {url} issued a token of type `{token_type}`, which is not supported (only Bearer tokens are); if the API takes it as a bearer token, accept the type with `OAuth2::accept_token_type`")]
+    UnsupportedTokenType {
+        /// The token endpoint.
+        url: String,
+        /// The `token_type` of the response.
+        token_type: String,
+    },
+    /// A token endpoint, device authorization endpoint or metadata
+    /// document answered with a body longer than such answers ever need;
+    /// it was not read past the limit.
+    #[error(
+        "{url} answered with a body longer than {limit} bytes, the most the client reads from it"
+    )]
+    ResponseTooLarge {
+        /// The endpoint.
+        url: String,
+        /// The limit, in bytes.
+        limit: usize,
     },
     /// Both ways of sending client credentials were refused.
     #[error("the token endpoint refused the client credentials both in a Basic header ({basic}) and in the request body ({body})")]
@@ -304,6 +363,7 @@ impl Error {
                 alternatives,
             },
             Error::Token { scheme, source } => Error::Token { scheme, source },
+            Error::InsecureUrl { operation, url } => Error::InsecureUrl { operation, url },
             Error::Transport { operation, source } => Error::Transport { operation, source },
             Error::ErrorResponse { body, .. } => match *body {},
             Error::Api {
@@ -324,6 +384,9 @@ impl Error {
                 body,
                 source,
             },
+            Error::ResponseTooLarge { operation, limit } => {
+                Error::ResponseTooLarge { operation, limit }
+            }
             Error::Environment { variable } => Error::Environment { variable },
             Error::Authorization(reason) => Error::Authorization(reason),
             Error::Config(reason) => Error::Config(reason),

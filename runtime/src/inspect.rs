@@ -1,8 +1,14 @@
 //! An inspection hook: every token exchange and API exchange handed to a
 //! user's [`Inspector`] with secrets redacted, so a test or a tool can show
 //! what went over the wire, as integration platforms' test tabs do.
+//! Secret parameters and credential headers are redacted by name; what the
+//! server sends back (a token response, response headers) also has every
+//! configured or exchanged secret replaced, in whatever form it is echoed
+//! (see `redact.rs`).
 
-/// What replaces a secret in an exchange.
+use crate::redact::Redactor;
+
+/// What replaces a secret in an exchange, an error or a log.
 pub const REDACTED: &str = "[redacted]";
 
 /// Form parameters shown as they are; every other value (secrets, and
@@ -83,10 +89,50 @@ pub struct ApiExchange {
     pub response_headers: Vec<(String, String)>,
 }
 
+/// Whether a token request parameter is shown as it is: the others may be
+/// secrets.
+pub(crate) fn is_plain_param(name: &str) -> bool {
+    PLAIN_PARAMS.contains(&name)
+}
+
+/// Whether a header's value is a credential whoever set it.
+pub(crate) fn is_secret_header(name: &str) -> bool {
+    SECRET_HEADERS
+        .iter()
+        .any(|secret| secret.eq_ignore_ascii_case(name))
+}
+
+impl TokenExchange {
+    /// Replaces what `redactor` knows wherever a server's answer could
+    /// echo it.
+    pub(crate) fn redact(&mut self, redactor: &Redactor) {
+        self.url = redactor.string(std::mem::take(&mut self.url));
+        if let Some(body) = self.response_body.take() {
+            self.response_body = Some(redactor.string(body));
+        }
+    }
+}
+
+impl ApiExchange {
+    /// Replaces what `redactor` knows in the URL and the headers (a
+    /// server may echo a credential in a response header; a header set by
+    /// hand may hold one).
+    pub(crate) fn redact(&mut self, redactor: &Redactor) {
+        self.url = redactor.string(std::mem::take(&mut self.url));
+        for (_, value) in self
+            .request_headers
+            .iter_mut()
+            .chain(&mut self.response_headers)
+        {
+            *value = redactor.string(std::mem::take(value));
+        }
+    }
+}
+
 pub(crate) fn redact_form(form: &[(&str, &str)]) -> Vec<(String, String)> {
     form.iter()
         .map(|(name, value)| {
-            let value = if PLAIN_PARAMS.contains(name) {
+            let value = if is_plain_param(name) {
                 value
             } else {
                 REDACTED
@@ -143,7 +189,7 @@ pub(crate) fn header_pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String,
     headers
         .iter()
         .map(|(name, value)| {
-            let shown = if value.is_sensitive() || SECRET_HEADERS.contains(&name.as_str()) {
+            let shown = if value.is_sensitive() || is_secret_header(name.as_str()) {
                 REDACTED.to_owned()
             } else {
                 String::from_utf8_lossy(value.as_bytes()).into_owned()

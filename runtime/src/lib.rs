@@ -33,6 +33,7 @@
 //! contents are not part of the public API.
 
 pub mod auth;
+mod body;
 mod cache;
 mod client;
 pub mod clock;
@@ -46,6 +47,7 @@ mod jwt;
 mod multipart;
 mod oauth2;
 mod params;
+mod redact;
 pub mod security;
 mod serde_helpers;
 

@@ -1,6 +1,8 @@
 //! Token endpoint exchanges: building the request, authenticating the
 //! client, and reading the response leniently where servers are sloppy and
-//! strictly where it matters.
+//! strictly where it matters. What the server answers reaches errors, logs
+//! and the inspector only through the exchange's [`Redactor`], which knows
+//! every secret the request carried.
 
 use std::time::{Duration, Instant};
 
@@ -11,11 +13,12 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::auth::TokenResponsePaths;
+use crate::body::{declared_over, read_at_most, MAX_ENDPOINT_BODY};
 use crate::error::{OAuth2ErrorResponse, TokenError};
-use crate::inspect::{redact_form, redact_token_body, Inspector, TokenExchange, REDACTED};
-
-/// Token responses larger than this are refused.
-const MAX_TOKEN_RESPONSE: usize = 1 << 20;
+use crate::inspect::{
+    is_plain_param, redact_form, redact_token_body, Inspector, TokenExchange, REDACTED,
+};
+use crate::redact::Redactor;
 /// Longer lifetimes are taken as this one, so absurd `expires_in` values
 /// cannot overflow the clock.
 const MAX_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
@@ -86,6 +89,8 @@ pub(crate) struct TokenRequest<'a> {
     pub(crate) headers: Vec<(String, String)>,
     /// Where a non-standard response keeps the token.
     pub(crate) paths: Option<&'a TokenResponsePaths>,
+    /// `token_type`s accepted besides `Bearer`.
+    pub(crate) token_types: &'a [String],
 }
 
 /// The characters RFC 6749 §2.3.1 leaves unencoded in a Basic client
@@ -116,7 +121,9 @@ pub(crate) fn is_secure_endpoint(url: &Url) -> bool {
     }
 }
 
-/// Sends one token request and reads the answer.
+/// Sends one token request and reads the answer. `redactor` knows the
+/// client's configured secrets; the secrets of this request (refresh
+/// token, code, device code, assertion) are added to it for the answer.
 pub(crate) async fn request_token(
     http: &reqwest::Client,
     request: &TokenRequest<'_>,
@@ -124,6 +131,7 @@ pub(crate) async fn request_token(
     style: ClientAuthStyle,
     now: Instant,
     inspector: Option<&dyn Inspector>,
+    redactor: &Redactor,
 ) -> Result<Token, TokenError> {
     let grant_type = request
         .params
@@ -178,6 +186,12 @@ pub(crate) async fn request_token(
         }
     }
     let body = encode_form(&form);
+    // What the inspector hides of the request is what must not come back.
+    let redactor = redactor.with(
+        form.iter()
+            .filter(|(name, _)| !is_plain_param(name))
+            .map(|(_, value)| *value),
+    );
     let mut exchange = inspector.map(|_| {
         let mut headers: Vec<(String, String)> = request
             .headers
@@ -201,9 +215,10 @@ pub(crate) async fn request_token(
             response_body: None,
         }
     });
-    let report = |exchange: &Option<TokenExchange>| {
-        if let (Some(inspector), Some(exchange)) = (inspector, exchange) {
-            inspector.token_exchange(exchange);
+    let report = |exchange: Option<TokenExchange>, redactor: &Redactor| {
+        if let (Some(inspector), Some(mut exchange)) = (inspector, exchange) {
+            exchange.redact(redactor);
+            inspector.token_exchange(&exchange);
         }
     };
     let response = builder
@@ -215,7 +230,7 @@ pub(crate) async fn request_token(
     let response = match response {
         Ok(response) => response,
         Err(source) => {
-            report(&exchange);
+            report(exchange, &redactor);
             return Err(TokenError::Transport {
                 url: request.url.to_string(),
                 source: source.without_url(),
@@ -223,18 +238,29 @@ pub(crate) async fn request_token(
         }
     };
     let status = response.status();
-    let body = read_capped(response, request.url).await;
     if let Some(exchange) = &mut exchange {
         exchange.status = Some(status.as_u16());
-        let token_path = request.paths.map(|p| p.access_token.as_str());
-        exchange.response_body = body
-            .as_ref()
-            .ok()
-            .map(|body| redact_token_body(body, token_path));
     }
-    report(&exchange);
-    let body = body?;
-    let token = parse_token_response(request.url, status, &body, now, request.paths);
+    let body = match read_endpoint_body(response, request.url).await {
+        Ok(body) => body,
+        Err(error) => {
+            report(exchange, &redactor);
+            return Err(error);
+        }
+    };
+    let token = parse_token_response(request.url, status, &body, now, request, &redactor);
+    if let Some(exchange) = &mut exchange {
+        let token_path = request.paths.map(|p| p.access_token.as_str());
+        exchange.response_body = Some(redact_token_body(&body, token_path));
+    }
+    match &token {
+        // The tokens issued are redacted wherever the body has them.
+        Ok(token) => {
+            let issued = std::iter::once(&token.access_token).chain(&token.refresh_token);
+            report(exchange, &redactor.with(issued.map(|t| t.expose_secret())));
+        }
+        Err(_) => report(exchange, &redactor),
+    }
     match &token {
         Ok(_) => tracing::debug!(url = %request.url, %status, "token obtained"),
         Err(error) => tracing::debug!(url = %request.url, %status, %error, "token request failed"),
@@ -250,45 +276,66 @@ fn encode_form(pairs: &[(&str, &str)]) -> String {
     serializer.finish()
 }
 
-async fn read_capped(mut response: reqwest::Response, url: &Url) -> Result<Vec<u8>, TokenError> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
+/// The body of a token or device authorization endpoint's answer, up to
+/// [`MAX_ENDPOINT_BODY`]: a longer one is refused, unread when its
+/// declared length says so.
+pub(crate) async fn read_endpoint_body(
+    mut response: reqwest::Response,
+    url: &Url,
+) -> Result<Vec<u8>, TokenError> {
+    let too_large = || TokenError::ResponseTooLarge {
+        url: url.to_string(),
+        limit: MAX_ENDPOINT_BODY,
+    };
+    if declared_over(&response, MAX_ENDPOINT_BODY) {
+        return Err(too_large());
+    }
+    let body = read_at_most(&mut response, MAX_ENDPOINT_BODY)
         .await
         .map_err(|source| TokenError::Transport {
             url: url.to_string(),
             source: source.without_url(),
-        })?
-    {
-        if body.len() + chunk.len() > MAX_TOKEN_RESPONSE {
-            return Err(TokenError::InvalidResponse {
-                url: url.to_string(),
-                reason: format!("the response is larger than {MAX_TOKEN_RESPONSE} bytes"),
-            });
-        }
-        body.extend_from_slice(&chunk);
+        })?;
+    if body.cut {
+        return Err(too_large());
     }
-    Ok(body)
+    Ok(body.bytes)
 }
 
 /// Reads a token endpoint's answer: any 2xx with an `access_token` is a
 /// token; an `error` member is an RFC 6749 §5.2 error whatever the status.
+///
+/// The token must be a bearer token: a `token_type` other than `Bearer`
+/// (compared case-insensitively, RFC 6749 §5.1), or one of
+/// `request.token_types`, is refused. RFC 6749 requires `token_type`, but
+/// servers that leave it out issue bearer tokens in practice, so a
+/// response without one (or with `null`) is taken as Bearer.
+///
+/// What the server wrote in an error (its code, description and URI, or
+/// the start of a body that is no OAuth2 error) is kept with `redactor`'s
+/// secrets replaced.
 pub(crate) fn parse_token_response(
     url: &Url,
     status: reqwest::StatusCode,
     body: &[u8],
     now: Instant,
-    paths: Option<&TokenResponsePaths>,
+    request: &TokenRequest<'_>,
+    redactor: &Redactor,
 ) -> Result<Token, TokenError> {
     let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
-    if let Some(error) = json.as_ref().and_then(oauth2_error(status)) {
+    if let Some(error) = json
+        .as_ref()
+        .and_then(|json| oauth2_error(json, status, redactor))
+    {
         return Err(TokenError::OAuth2(error));
     }
     if !status.is_success() {
         return Err(TokenError::Status {
             url: url.to_string(),
             status,
-            body: quote_body(body),
+            // Redacted whole before it is cut, so no piece of a secret is
+            // left at the cut.
+            body: quote_body(&redactor.bytes(body)),
         });
     }
     let invalid = |reason: &str| TokenError::InvalidResponse {
@@ -298,7 +345,26 @@ pub(crate) fn parse_token_response(
     let Some(json @ serde_json::Value::Object(_)) = json else {
         return Err(invalid("the body is not a JSON object"));
     };
-    let (token_path, expires_path) = match paths {
+    match json.get("token_type") {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::String(kind))
+            if kind.eq_ignore_ascii_case("bearer")
+                || request
+                    .token_types
+                    .iter()
+                    .any(|accepted| accepted.eq_ignore_ascii_case(kind)) => {}
+        Some(other) => {
+            let token_type = match other {
+                serde_json::Value::String(kind) => kind.clone(),
+                other => other.to_string(),
+            };
+            return Err(TokenError::UnsupportedTokenType {
+                url: url.to_string(),
+                token_type: redactor.string(token_type),
+            });
+        }
+    }
+    let (token_path, expires_path) = match request.paths {
         Some(paths) => (paths.access_token.as_str(), paths.expires_in.as_deref()),
         None => ("access_token", Some("expires_in")),
     };
@@ -349,22 +415,31 @@ fn lookup<'v>(json: &'v serde_json::Value, path: &str) -> Option<&'v serde_json:
     })
 }
 
-fn oauth2_error(
+/// The RFC 6749 §5.2 error of a JSON answer, if it is one, its texts
+/// redacted. Shared by the token and device authorization endpoints.
+pub(crate) fn oauth2_error(
+    json: &serde_json::Value,
     status: reqwest::StatusCode,
-) -> impl Fn(&serde_json::Value) -> Option<OAuth2ErrorResponse> {
-    move |json| {
-        let text = |name: &str| json.get(name).and_then(|v| v.as_str()).map(str::to_owned);
-        Some(OAuth2ErrorResponse {
-            error: text("error")?,
-            error_description: text("error_description"),
-            error_uri: text("error_uri"),
-            status,
-        })
-    }
+    redactor: &Redactor,
+) -> Option<OAuth2ErrorResponse> {
+    let text = |name: &str| {
+        json.get(name)
+            .and_then(|v| v.as_str())
+            .map(|text| redactor.text(text).into_owned())
+    };
+    Some(OAuth2ErrorResponse {
+        error: text("error")?,
+        error_description: text("error_description"),
+        error_uri: text("error_uri"),
+        status,
+    })
 }
 
 fn quote_body(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
+    // Tokens the endpoint issued in an answer refused here are known to no
+    // redactor: their members are redacted by name.
+    let text = crate::redact::secret_fields(&text);
     let mut quoted: String = text.chars().take(QUOTED_BODY).collect();
     if quoted.len() < text.len() {
         quoted.push('…');
@@ -373,19 +448,15 @@ fn quote_body(body: &[u8]) -> String {
 }
 
 /// Whether a failure with one client authentication style justifies trying
-/// the other: the server did not accept how the client authenticated.
-/// Servers that read credentials only from the body answer a Basic header
-/// with `invalid_client`, `unauthorized_client` or `invalid_request`
-/// ("client_id missing"), or a bare 400 or 401.
+/// the other: the server said the client failed to authenticate, with
+/// `invalid_client` or a 401 (RFC 6749 §5.2). Nothing else does: an
+/// `invalid_request` or `invalid_grant` is about the request (a wrong user
+/// password, at Authlib), and trying again would send the grant's secrets
+/// twice and report the server's answer to the wrong question.
 pub(crate) fn is_client_auth_rejection(error: &TokenError) -> bool {
     match error {
-        TokenError::OAuth2(e) => {
-            matches!(
-                e.error.as_str(),
-                "invalid_client" | "unauthorized_client" | "invalid_request"
-            ) || e.status.as_u16() == 401
-        }
-        TokenError::Status { status, .. } => matches!(status.as_u16(), 400 | 401),
+        TokenError::OAuth2(e) => e.error == "invalid_client" || e.status.as_u16() == 401,
+        TokenError::Status { status, .. } => status.as_u16() == 401,
         _ => false,
     }
 }
@@ -397,6 +468,24 @@ mod tests {
 
     fn url() -> Url {
         Url::parse("https://auth.example.com/token").unwrap()
+    }
+
+    /// [`parse_token_response`] of an answer to a standard request.
+    fn parse(
+        status: StatusCode,
+        body: &[u8],
+        now: Instant,
+        paths: Option<&TokenResponsePaths>,
+    ) -> Result<Token, TokenError> {
+        let url = url();
+        let request = TokenRequest {
+            url: &url,
+            params: Vec::new(),
+            headers: Vec::new(),
+            paths,
+            token_types: &[],
+        };
+        parse_token_response(&url, status, body, now, &request, &Redactor::default())
     }
 
     #[test]
@@ -414,22 +503,14 @@ mod tests {
             r#"{"access_token":"t","expires_in":"3600"}"#,
             r#"{"access_token":"t","expires_in":3600.0,"token_type":"BEARER"}"#,
         ] {
-            let token =
-                parse_token_response(&url(), StatusCode::OK, body.as_bytes(), now, None).unwrap();
+            let token = parse(StatusCode::OK, body.as_bytes(), now, None).unwrap();
             assert_eq!(
                 token.expires_at,
                 Some(now + Duration::from_secs(3600)),
                 "{body}"
             );
         }
-        let token = parse_token_response(
-            &url(),
-            StatusCode::CREATED,
-            br#"{"access_token":"t"}"#,
-            now,
-            None,
-        )
-        .unwrap();
+        let token = parse(StatusCode::CREATED, br#"{"access_token":"t"}"#, now, None).unwrap();
         assert_eq!(token.expires_at, None);
     }
 
@@ -441,16 +522,14 @@ mod tests {
             r#"{"access_token":"t","expires_in":18446744073709551615}"#,
             r#"{"access_token":"t","expires_in":"1e300"}"#,
         ] {
-            let token =
-                parse_token_response(&url(), StatusCode::OK, body.as_bytes(), now, None).unwrap();
+            let token = parse(StatusCode::OK, body.as_bytes(), now, None).unwrap();
             assert_eq!(token.expires_at, Some(now + MAX_LIFETIME), "{body}");
         }
         for body in [
             r#"{"access_token":"t","expires_in":-5}"#,
             r#"{"access_token":"t","expires_in":"soon"}"#,
         ] {
-            let token =
-                parse_token_response(&url(), StatusCode::OK, body.as_bytes(), now, None).unwrap();
+            let token = parse(StatusCode::OK, body.as_bytes(), now, None).unwrap();
             assert_eq!(token.expires_at, None, "{body}");
         }
     }
@@ -463,12 +542,10 @@ mod tests {
             expires_in: Some("data.ttl".into()),
         };
         let body = br#"{"data":{"auth":[{"token":"deep"}],"ttl":"90"}}"#;
-        let token = parse_token_response(&url(), StatusCode::OK, body, now, Some(&paths)).unwrap();
+        let token = parse(StatusCode::OK, body, now, Some(&paths)).unwrap();
         assert_eq!(token.access_token.expose_secret(), "deep");
         assert_eq!(token.expires_at, Some(now + Duration::from_secs(90)));
-        let missing =
-            parse_token_response(&url(), StatusCode::OK, br#"{"data":{}}"#, now, Some(&paths))
-                .unwrap_err();
+        let missing = parse(StatusCode::OK, br#"{"data":{}}"#, now, Some(&paths)).unwrap_err();
         assert!(
             missing.to_string().contains("$.data.auth.0.token"),
             "{missing}"
@@ -478,9 +555,7 @@ mod tests {
     #[test]
     fn an_error_member_is_an_error_even_with_status_200() {
         let body = br#"{"error":"invalid_scope","error_description":"no such scope","error_uri":"https://x/e"}"#;
-        let Err(TokenError::OAuth2(e)) =
-            parse_token_response(&url(), StatusCode::OK, body, Instant::now(), None)
-        else {
+        let Err(TokenError::OAuth2(e)) = parse(StatusCode::OK, body, Instant::now(), None) else {
             panic!("expected an OAuth2 error");
         };
         assert_eq!(e.error, "invalid_scope");
@@ -491,8 +566,7 @@ mod tests {
 
     #[test]
     fn error_statuses_without_oauth2_body_quote_the_body() {
-        let err = parse_token_response(
-            &url(),
+        let err = parse(
             StatusCode::BAD_GATEWAY,
             b"<html>upstream down</html>",
             Instant::now(),
@@ -505,14 +579,7 @@ mod tests {
 
     #[test]
     fn a_success_without_access_token_is_invalid() {
-        let err = parse_token_response(
-            &url(),
-            StatusCode::OK,
-            br#"{"token":"t"}"#,
-            Instant::now(),
-            None,
-        )
-        .unwrap_err();
+        let err = parse(StatusCode::OK, br#"{"token":"t"}"#, Instant::now(), None).unwrap_err();
         assert!(matches!(err, TokenError::InvalidResponse { .. }), "{err}");
     }
 
@@ -536,6 +603,62 @@ mod tests {
         assert!(!short.is_fresh(now + Duration::from_secs(5), skew));
         // Auto-refresh off: used until rejected.
         assert!(short.is_fresh(now + Duration::from_secs(3600), None));
+    }
+
+    #[test]
+    fn only_bearer_tokens_are_taken_and_a_missing_type_is_bearer() {
+        let now = Instant::now();
+        for body in [
+            r#"{"access_token":"t"}"#,
+            r#"{"access_token":"t","token_type":null}"#,
+            r#"{"access_token":"t","token_type":"bearer"}"#,
+            r#"{"access_token":"t","token_type":"BEARER"}"#,
+        ] {
+            assert!(
+                parse(StatusCode::OK, body.as_bytes(), now, None).is_ok(),
+                "{body}"
+            );
+        }
+        for (body, named) in [
+            (r#"{"access_token":"t","token_type":"mac"}"#, "mac"),
+            (r#"{"access_token":"t","token_type":"DPoP"}"#, "DPoP"),
+            (r#"{"access_token":"t","token_type":7}"#, "7"),
+        ] {
+            let Err(TokenError::UnsupportedTokenType { token_type, .. }) =
+                parse(StatusCode::OK, body.as_bytes(), now, None)
+            else {
+                panic!("{body} was accepted");
+            };
+            assert_eq!(token_type, named);
+        }
+    }
+
+    #[test]
+    fn a_quoted_body_is_redacted_before_it_is_cut() {
+        let secret = "0123456789-secret";
+        // The secret straddles the cut at `QUOTED_BODY` characters.
+        let body = format!("{}{secret} and more", "x".repeat(QUOTED_BODY - 5));
+        let url = url();
+        let request = TokenRequest {
+            url: &url,
+            params: Vec::new(),
+            headers: Vec::new(),
+            paths: None,
+            token_types: &[],
+        };
+        let redactor = Redactor::new([secret]);
+        let Err(TokenError::Status { body: quoted, .. }) = parse_token_response(
+            &url,
+            StatusCode::BAD_REQUEST,
+            body.as_bytes(),
+            Instant::now(),
+            &request,
+            &redactor,
+        ) else {
+            panic!("expected a status error");
+        };
+        assert!(quoted.ends_with("x[reda…"), "{quoted}");
+        assert!(!quoted.contains("01234"), "{quoted}");
     }
 
     #[test]

@@ -63,6 +63,20 @@ pub mod authlib_api {
     include!(concat!(env!("OUT_DIR"), "/authlib_api.rs"));
 }
 
+/// The client of `fixtures/hostile-docs.yaml`: descriptions with code
+/// blocks, HTML and links in every form. Compiled here so that a code block
+/// that became a doctest fails the workspace's doctest run, and with every
+/// warning denied so that clippy's doc lints pass on what they became.
+pub mod hostile_docs {
+    include!(concat!(env!("OUT_DIR"), "/hostile_docs.rs"));
+}
+
+/// The client of `fixtures/references.yaml`: references into `paths`, a
+/// path variable no parameter declares, OpenAPI 3.1 relaxations.
+pub mod references {
+    include!(concat!(env!("OUT_DIR"), "/references.rs"));
+}
+
 /// The client of the corpus document written for local servers.
 #[cfg(corpus)]
 pub mod local_petstore {

@@ -2344,3 +2344,63 @@ async fn multipart_bodies_are_read_by_werkzeug_part_by_part() {
         })]
     );
 }
+
+#[tokio::test]
+async fn a_wrong_user_password_is_the_servers_answer_and_goes_out_once() {
+    let Some(server) = Peer::authlib() else {
+        return;
+    };
+    // Authlib answers a wrong password `invalid_request` (400); the client
+    // authenticated fine, so automatic client authentication must not try
+    // the body (which this client, registered for Basic, would have
+    // refused with `invalid_client`, sending the password a second time).
+    let registered = server.registered("wrong-password");
+    server.reset(&registered).await;
+    let (username, _) = alice();
+    let wrong = "not alice's WRONGPASSWORD";
+    let client = server.client(
+        auth::Oauth::password(
+            registered.id.clone(),
+            registered.secret.clone(),
+            username,
+            wrong,
+        )
+        .client_auth(ClientAuthMethod::Auto),
+    );
+
+    let error = client.list_pets().send().await.unwrap_err();
+    let Error::Token { source, .. } = &error else {
+        panic!("expected a token error, got {error:?}");
+    };
+    assert!(
+        !matches!(source, runtime::TokenError::ClientAuthFailed { .. }),
+        "{source:?}"
+    );
+    let oauth2 = error.oauth2_error().expect("the server's OAuth2 error");
+    assert_eq!(
+        (oauth2.error.as_str(), oauth2.status.as_u16()),
+        ("invalid_request", 400)
+    );
+    assert!(
+        oauth2
+            .error_description
+            .as_deref()
+            .is_some_and(|d| d.contains("password")),
+        "{oauth2:?}"
+    );
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains("WRONGPASSWORD"), "{shown}");
+    assert!(!shown.contains("s3cret"), "{shown}");
+
+    let events = server.events(&registered).await;
+    assert_eq!(
+        pick(
+            &events.tokens,
+            &["grant_type", "client_auth", "username", "status", "error"]
+        ),
+        [
+            json!({ "grant_type": "password", "client_auth": "client_secret_basic", "username": "alice", "status": 400, "error": "invalid_request" }),
+        ]
+    );
+    assert!(events.api.is_empty());
+}

@@ -70,7 +70,7 @@ fn constructor(c: &Constructor, scheme: &Scheme, ctx: &Context) -> TokenStream {
         .iter()
         .map(|(arg, _)| format!("{}_{}", scheme.env_prefix, arg.to_uppercase()))
         .collect();
-    let env_doc = doc(Some(&format!(
+    let env_doc = super::generated_doc(&format!(
         "[`{}`](Self::{}) with {} read from the environment.",
         c.name,
         c.name,
@@ -79,7 +79,7 @@ fn constructor(c: &Constructor, scheme: &Scheme, ctx: &Context) -> TokenStream {
             .map(|v| format!("`{v}`"))
             .collect::<Vec<_>>()
             .join(", ")
-    )));
+    ));
     let reads = variables.iter().map(|v| quote!(#private::env_var(#v)?));
     quote! {
         #docs

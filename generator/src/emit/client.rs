@@ -60,10 +60,11 @@ pub(crate) fn server_module(api: &Api) -> TokenStream {
     let Some(server) = &api.server else {
         return TokenStream::new();
     };
-    let module_doc = doc(Some(&format!(
-        "The document's first server, `{}`, and its variables. Pass [`url`] to `base_url` to choose other values than the defaults.",
+    // rustdoc resolves the links of a module's outer docs in its parent.
+    let module_doc = super::generated_doc(&format!(
+        "The document's first server, `{}`, and its variables. Pass [`url`](server::url) to `base_url` to choose other values than the defaults.",
         server.url
-    )));
+    ));
     let enums = server.variables.iter().filter_map(|variable| {
         let (name, variants) = variable.values.as_ref()?;
         let name = ident(name);

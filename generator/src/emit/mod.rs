@@ -3,6 +3,7 @@
 
 mod auth;
 mod client;
+mod docs;
 mod operations;
 mod types;
 
@@ -256,93 +257,26 @@ pub(crate) fn ident(name: &str) -> Ident {
     }
 }
 
-/// Doc attributes for text from the document, one per line.
+/// Doc attributes for text from the document, one per line, made only
+/// text: no doctest, HTML, or link but to web and mail addresses (see
+/// [`docs`]).
 pub(crate) fn doc(text: Option<&str>) -> TokenStream {
+    doc_with(text, docs::Links::Web)
+}
+
+/// Doc attributes for a sentence the generator writes (text from the
+/// document in it in code spans), as [`doc`] makes them, but keeping its
+/// intra-doc links to generated items (``[`send`](Self::send)``).
+pub(crate) fn generated_doc(text: &str) -> TokenStream {
+    doc_with(Some(text), docs::Links::Items)
+}
+
+fn doc_with(text: Option<&str>, links: docs::Links) -> TokenStream {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
         return TokenStream::new();
     };
-    let lines = doc_lines(text);
+    let lines = docs::doc_lines(text, links);
     quote! { #(#[doc = #lines])* }
-}
-
-/// Lines of documentation, made safe for rustdoc: fenced code blocks
-/// without a language become `text` so they are not compiled as doctests,
-/// and indentation that would start an indented code block is removed.
-fn doc_lines(text: &str) -> Vec<String> {
-    let mut in_fence = false;
-    // The content column of the list item being continued, if any: its
-    // continuation lines are indented to it, as rustdoc's Markdown wants.
-    let mut list_indent: Option<usize> = None;
-    // Whether a block quote is being continued: its lines keep the `>`.
-    let mut in_quote = false;
-    let mut lines = Vec::new();
-    for raw in text.lines() {
-        // Tabs become spaces, as clippy's `tabs_in_doc_comments` wants.
-        let raw = raw.replace('\t', "    ");
-        let raw = raw.as_str();
-        let trimmed = raw.trim_start();
-        let line = if let Some(info) = trimmed.strip_prefix("```") {
-            let opening = !in_fence;
-            in_fence = !in_fence;
-            list_indent = None;
-            if opening && !info.trim().starts_with("text") {
-                "```text".to_owned()
-            } else {
-                "```".to_owned()
-            }
-        } else if in_fence {
-            raw.to_owned()
-        } else if trimmed.is_empty() {
-            list_indent = None;
-            in_quote = false;
-            String::new()
-        } else if trimmed.starts_with('>') {
-            in_quote = true;
-            trimmed.to_owned()
-        } else if in_quote {
-            format!("> {trimmed}")
-        } else if let Some(width) = list_marker_width(trimmed) {
-            list_indent = Some(width);
-            trimmed.to_owned()
-        } else if let Some(indent) = list_indent {
-            format!("{}{trimmed}", " ".repeat(indent))
-        } else {
-            trimmed.to_owned()
-        };
-        lines.push(if line.is_empty() {
-            line
-        } else {
-            format!(" {line}")
-        });
-    }
-    if in_fence {
-        lines.push(" ```".to_owned());
-    }
-    lines
-}
-
-/// The content column of a Markdown list item starting `line` (`- `,
-/// `* `, `+ `, `1. `, `1) `, and the spaces after the marker: `*   item`
-/// is 4), if it starts with one.
-fn list_marker_width(line: &str) -> Option<usize> {
-    let marker = if line.starts_with(['-', '*', '+']) {
-        1
-    } else {
-        let digits = line.chars().take_while(char::is_ascii_digit).count();
-        let rest = &line[digits..];
-        if digits == 0 || digits >= 10 || !(rest.starts_with('.') || rest.starts_with(')')) {
-            return None;
-        }
-        digits + 1
-    };
-    let spaces = line[marker..].chars().take_while(|c| *c == ' ').count();
-    // One to four spaces belong to the marker; with more, the item starts
-    // with indented code and its content column is one past the marker.
-    match spaces {
-        0 => None,
-        1..=4 => Some(marker + spaces),
-        _ => Some(marker + 1),
-    }
 }
 
 /// The Rust type for a model type; `named` is the path prefix of the
@@ -403,8 +337,6 @@ pub(crate) fn rust_type(ty: &TypeRef, named: &TokenStream, ctx: &Context) -> Tok
 
 #[cfg(test)]
 mod tests {
-    use super::doc_lines;
-
     /// The output is the same however many threads format it, with more
     /// operations than a chunk of the `builders` module holds.
     #[test]
@@ -437,49 +369,5 @@ mod tests {
             );
         }
         syn::parse_file(&one).unwrap();
-    }
-
-    #[test]
-    fn doc_code_blocks_are_not_doctests() {
-        let lines = doc_lines("Example:\n```\nlet x = 1;\n```\n    indented\n```json\n{}\n```");
-        assert_eq!(
-            lines,
-            [
-                " Example:",
-                " ```text",
-                " let x = 1;",
-                " ```",
-                " indented",
-                " ```text",
-                " {}",
-                " ```"
-            ]
-        );
-        assert_eq!(
-            doc_lines("```\nunclosed"),
-            [" ```text", " unclosed", " ```"]
-        );
-        // GitHub's lists put three spaces after `*`; continuation lines are
-        // indented to the item's content, as clippy wants.
-        assert_eq!(
-            doc_lines("**Notes:**\n*   GitHub renames asset\n  endpoint lists\n1.  one\n   more"),
-            [
-                " **Notes:**",
-                " *   GitHub renames asset",
-                "     endpoint lists",
-                " 1.  one",
-                "     more"
-            ]
-        );
-        // zoom's documentation has tabs, which clippy refuses in docs.
-        assert_eq!(
-            doc_lines("**Scope:** `read`\t<br>\n```\n\tcode\n```"),
-            [
-                " **Scope:** `read`    <br>",
-                " ```text",
-                "     code",
-                " ```"
-            ]
-        );
     }
 }

@@ -269,10 +269,10 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
             }
         },
     };
-    let struct_doc = doc(Some(&format!(
+    let struct_doc = super::generated_doc(&format!(
         "A `{}` request (`{} {}`); send it with [`{}::send`].",
         op.id, op.http_method, op.path, op.builder_name
-    )));
+    ));
     let deprecated = op.deprecated.then(|| quote!(#[allow(deprecated)]));
     quote! {
         #struct_doc

@@ -15,18 +15,25 @@
 //! Where a reference may stand is known from its place in the document
 //! (a schema's `properties`, an operation's `responses`, ...); references in
 //! examples, defaults and extensions are data and left alone.
+//!
+//! Only files under the reference root (the document's folder unless the
+//! caller widens it) are read: a reference that leads elsewhere, through
+//! `..`, an absolute path or a symbolic link, is refused before the file is
+//! opened, and `http(s):` and `file:` URLs are not followed. Messages name
+//! files, pointers and lines, never the text of a file.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use super::refs::{self, percent_decode, MAX_CHAIN};
 use super::syntax;
 use crate::error::{escape_pointer_token, Error, Location};
 
 /// What a node is, where it matters for references.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Node {
+pub(super) enum Node {
     PathItem,
     Operation,
     Callback,
@@ -44,7 +51,7 @@ enum Node {
 
 /// How to walk a value.
 #[derive(Debug, Clone, Copy)]
-enum Kind {
+pub(super) enum Kind {
     Root,
     Components,
     Node(Node),
@@ -60,7 +67,7 @@ const METHODS: &[&str] = &[
 impl Node {
     /// The kind of the member `key` (holding `child`) of this node, when
     /// references may stand in it.
-    fn member(self, key: &str, child: &Value) -> Option<Kind> {
+    pub(super) fn member(self, key: &str, child: &Value) -> Option<Kind> {
         use Node::*;
         let each = |node| Some(Kind::Each(node, true));
         let node = |node| Some(Kind::Node(node));
@@ -105,7 +112,7 @@ impl Node {
 
     /// Where a bundled value of this kind lives, when it can live in
     /// components.
-    fn slot(self, swagger2: bool) -> Option<Slot> {
+    pub(super) fn slot(self, swagger2: bool) -> Option<Slot> {
         use Node::*;
         let slot = match (swagger2, self) {
             (true, Schema) => &["definitions"][..],
@@ -128,7 +135,7 @@ impl Node {
 }
 
 /// The kind of the member `key` of the document root.
-fn root_member(key: &str) -> Option<Kind> {
+pub(super) fn root_member(key: &str) -> Option<Kind> {
     match key {
         "paths" => Some(Kind::Each(Node::PathItem, false)),
         "webhooks" => Some(Kind::Each(Node::PathItem, true)),
@@ -141,7 +148,7 @@ fn root_member(key: &str) -> Option<Kind> {
     }
 }
 
-fn components_member(key: &str) -> Option<Kind> {
+pub(super) fn components_member(key: &str) -> Option<Kind> {
     let node = match key {
         "schemas" => Node::Schema,
         "responses" => Node::Response,
@@ -160,10 +167,10 @@ fn components_member(key: &str) -> Option<Kind> {
 
 /// A map of components, as the path of keys from the root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct Slot(&'static [&'static str]);
+pub(super) struct Slot(pub(super) &'static [&'static str]);
 
 impl Slot {
-    fn pointer(self, name: &str) -> String {
+    pub(super) fn pointer(self, name: &str) -> String {
         let mut pointer: String = self.0.iter().map(|key| format!("/{key}")).collect();
         pointer.push('/');
         pointer.push_str(&escape_pointer_token(name));
@@ -199,6 +206,8 @@ struct LocalReference {
 
 struct Bundler {
     swagger2: bool,
+    /// The canonical folder files must be in.
+    root_dir: PathBuf,
     files: Vec<File>,
     /// Canonical path to index in `files`. Looked up, never iterated.
     by_identity: HashMap<PathBuf, usize>,
@@ -225,16 +234,19 @@ struct Bundler {
 }
 
 /// Bundles the files `root` refers to into it and checks every reference.
-/// `root` was read from `path` (with `text`); returns the other files read,
-/// in the order they were first read.
+/// `root` was read from `path` (with `text`); only files under the
+/// canonical folder `root_dir` are read. Returns the other files read, in
+/// the order they were first read.
 pub(super) fn bundle(
     root: &mut Value,
     path: &Path,
     text: &str,
     swagger2: bool,
+    root_dir: &Path,
 ) -> Result<Vec<PathBuf>, Error> {
     let mut bundler = Bundler {
         swagger2,
+        root_dir: root_dir.to_owned(),
         files: vec![File {
             path: path.to_owned(),
             text: text.to_owned(),
@@ -411,11 +423,21 @@ impl Bundler {
         let target_file = if file_part.is_empty() {
             site.file
         } else if is_remote(file_part) {
-            self.error(
-                &site,
-                format!("`$ref: {reference}` refers to a remote document"),
-                "the generator reads no network resources; download the document and refer to it by a relative path",
-            );
+            let (message, hint) = if file_part
+                .get(..5)
+                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("file:"))
+            {
+                (
+                    format!("`$ref: {reference}` is a `file:` URL, which is not followed"),
+                    "refer to the file by a path relative to the file that holds the reference",
+                )
+            } else {
+                (
+                    format!("`$ref: {reference}` refers to a remote document"),
+                    "the generator reads no network resources; download the document and refer to it by a relative path",
+                )
+            };
+            self.error(&site, message, hint);
             return;
         } else {
             match self.open(site.file, file_part, &site, reference) {
@@ -438,7 +460,7 @@ impl Bundler {
             });
             return;
         }
-        let Some(pointer) = resolve_pointer(&self.files[target_file].value, fragment) else {
+        let Some(pointer) = refs::target(&self.files[target_file].value, fragment) else {
             let file = self.files[target_file].path.display().to_string();
             self.error(
                 &site,
@@ -447,6 +469,27 @@ impl Bundler {
             );
             return;
         };
+        // Anything but an object (a boolean schema aside) would reach a
+        // later message as text of the file.
+        let found = self.files[target_file].value.pointer(&pointer);
+        let shape = match found {
+            Some(Value::Object(_)) => None,
+            Some(Value::Bool(_)) if node == Node::Schema => None,
+            Some(Value::Bool(_)) => Some("a boolean"),
+            Some(Value::String(_)) => Some("a string"),
+            Some(Value::Number(_)) => Some("a number"),
+            Some(Value::Array(_)) => Some("a list"),
+            Some(Value::Null) | None => Some("nothing (null)"),
+        };
+        if let Some(shape) = shape {
+            let file = self.files[target_file].path.display().to_string();
+            self.error(
+                &site,
+                format!("`$ref: {reference}` names {shape} in {file}, not an object"),
+                "a reference to another file names a YAML or JSON object: the whole file, or a `#/json/pointer` into it",
+            );
+            return;
+        }
         match node.slot(self.swagger2) {
             Some(slot) => self.bundle_component(value, target_file, pointer, node, slot, site),
             None => {
@@ -614,7 +657,24 @@ impl Bundler {
         if let Some(index) = self.by_identity.get(&identity) {
             return Some(*index);
         }
-        let text = match std::fs::read_to_string(&path) {
+        if !identity.starts_with(&self.root_dir) {
+            let error = Error::Document {
+                location: self.location(site),
+                message: format!(
+                    "`$ref: {reference}` names {}, outside {}, the folder references may read",
+                    path.display(),
+                    self.root_dir.display()
+                ),
+                hint: Some(
+                    "references may name files in the document's folder and below (symbolic links are followed first); move the file there, or widen the folder with `--ref-root DIR` (`Generator::ref_root`)"
+                        .to_owned(),
+                ),
+            };
+            return fail(self, error);
+        }
+        // The checked path, not the one written: a link swapped meanwhile
+        // cannot lead out.
+        let text = match std::fs::read_to_string(&identity) {
             Ok(text) => text,
             Err(source) => {
                 let path = path.clone();
@@ -678,7 +738,7 @@ impl Bundler {
     fn check_local(&mut self, root: &Value) {
         let mut reported = HashSet::new();
         for reference in std::mem::take(&mut self.local) {
-            let Some(mut pointer) = resolve_pointer(root, &reference.fragment) else {
+            let Some(mut pointer) = refs::target(root, &reference.fragment) else {
                 let message = if reference.site.file == 0 {
                     format!(
                         "`$ref: {}` names nothing in this document",
@@ -701,7 +761,7 @@ impl Bundler {
                 .and_then(|target| target.get("$ref"))
                 .and_then(Value::as_str)
                 .and_then(|next| next.strip_prefix('#'))
-                .and_then(|fragment| resolve_pointer(root, fragment))
+                .and_then(|fragment| refs::target(root, fragment))
             {
                 if let Some(start) = chain.iter().position(|seen| *seen == next) {
                     let mut cycle = chain[start..].to_vec();
@@ -735,9 +795,6 @@ impl Bundler {
     }
 }
 
-/// Chains of references longer than this are not followed further.
-const MAX_CHAIN: usize = 64;
-
 const POINTER_HINT: &str = "a fragment is a JSON pointer such as `#/components/schemas/Pet`, with `~1` for `/` and `~0` for `~` in keys; check it against the document";
 
 /// A reference split at `#`: the file part (empty for the same file) and
@@ -763,17 +820,7 @@ fn is_remote(file_part: &str) -> bool {
     }
 }
 
-/// The pointer a fragment names in `root`: as written, or percent-decoded
-/// as URI fragments may be; `None` when it names nothing.
-fn resolve_pointer(root: &Value, fragment: &str) -> Option<String> {
-    if root.pointer(fragment).is_some() {
-        return Some(fragment.to_owned());
-    }
-    let decoded = percent_decode(fragment);
-    root.pointer(&decoded).map(|_| decoded)
-}
-
-fn set_reference(value: &mut Value, reference: &str) {
+pub(super) fn set_reference(value: &mut Value, reference: &str) {
     if let Value::Object(members) = value {
         members.insert("$ref".to_owned(), Value::String(reference.to_owned()));
     }
@@ -781,7 +828,7 @@ fn set_reference(value: &mut Value, reference: &str) {
 
 /// Replaces the reference object `value` by `content`, keeping the
 /// reference's other members (a `summary`, a `description`) over it.
-fn replace_keeping_siblings(value: &mut Value, content: Value) {
+pub(super) fn replace_keeping_siblings(value: &mut Value, content: Value) {
     let siblings = match std::mem::replace(value, content) {
         Value::Object(mut members) => {
             members.shift_remove("$ref");
@@ -794,34 +841,6 @@ fn replace_keeping_siblings(value: &mut Value, content: Value) {
             members.insert(key, sibling);
         }
     }
-}
-
-/// `%XX` escapes decoded, where they make UTF-8.
-fn percent_decode(text: &str) -> String {
-    if !text.contains('%') {
-        return text.to_owned();
-    }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        let hex = |b: Option<&u8>| b.and_then(|b| char::from(*b).to_digit(16));
-        match (
-            bytes[index],
-            hex(bytes.get(index + 1)),
-            hex(bytes.get(index + 2)),
-        ) {
-            (b'%', Some(high), Some(low)) => {
-                out.push(u8::try_from(high * 16 + low).unwrap_or(b'?'));
-                index += 3;
-            }
-            (byte, _, _) => {
-                out.push(byte);
-                index += 1;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
 }
 
 /// `.` and `..` removed without touching the file system, so reported paths
@@ -1220,6 +1239,136 @@ definitions:
         assert!(location.file.ends_with("b.yaml"), "{err}");
         assert!(message.contains("cannot be inlined"), "{err}");
         assert!(message.contains("a.yaml# -> "), "{err}");
+    }
+
+    /// Every message of an error, one per problem.
+    fn messages(err: &Error) -> Vec<String> {
+        match err {
+            Error::Many(errors) => errors.iter().map(ToString::to_string).collect(),
+            err => vec![err.to_string()],
+        }
+    }
+
+    #[test]
+    fn references_may_not_leave_the_documents_folder() {
+        let outside = tree(
+            "outside",
+            &[
+                (
+                    "secret.yaml",
+                    "get: {operationId: hunter2, responses: {}}\n",
+                ),
+                ("other.yaml", "get: {operationId: hunter2, responses: {}}\n"),
+            ],
+        );
+        let secret = outside.join("secret.yaml");
+        let relative = format!(
+            "../{}/secret.yaml",
+            outside.file_name().unwrap().to_string_lossy()
+        );
+        let api = format!(
+            "{HEAD}paths:\n  /a: {{$ref: '{relative}'}}\n  /b: {{$ref: '{}'}}\n  /c: {{$ref: 'inside/link.yaml'}}\n  /d: {{$ref: 'file://{}'}}\n",
+            outside.join("other.yaml").display(),
+            secret.display()
+        );
+        let dir = tree("leave", &[("api.yaml", &api), ("inside/keep.yaml", "{}\n")]);
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&secret, dir.join("inside/link.yaml")).unwrap();
+        #[cfg(not(unix))]
+        std::fs::copy(&secret, dir.join("inside/link.yaml")).unwrap();
+        let err = load(&dir.join("api.yaml"), &[]).unwrap_err();
+        let messages = messages(&err);
+        let expected = if cfg!(unix) { 4 } else { 3 };
+        assert_eq!(messages.len(), expected, "{messages:?}");
+        for message in &messages {
+            assert!(!message.contains("hunter2"), "{message}");
+        }
+        let outside_root = format!("outside {}", dir.canonicalize().unwrap().display());
+        assert!(
+            messages[0].contains("api.yaml:4: at #/paths/~1a: "),
+            "{messages:?}"
+        );
+        assert!(messages[0].contains(&outside_root), "{messages:?}");
+        assert!(messages[0].contains("--ref-root"), "{messages:?}");
+        assert!(
+            messages[1].contains("api.yaml:5: at #/paths/~1b: "),
+            "{messages:?}"
+        );
+        assert!(messages[1].contains(&outside_root), "{messages:?}");
+        if cfg!(unix) {
+            // A symbolic link is followed before the check.
+            assert!(messages[2].contains("at #/paths/~1c: "), "{messages:?}");
+            assert!(messages[2].contains(&outside_root), "{messages:?}");
+        }
+        let last = messages.last().unwrap();
+        assert!(last.contains("at #/paths/~1d: "), "{messages:?}");
+        assert!(
+            last.contains("is a `file:` URL, which is not followed"),
+            "{messages:?}"
+        );
+
+        // The caller may widen the folder.
+        let api = format!("{HEAD}paths:\n  /a: {{$ref: '{relative}'}}\n");
+        let dir = tree("widened", &[("api.yaml", &api)]);
+        let parent = dir.parent().unwrap();
+        let document = crate::load::load_within(&dir.join("api.yaml"), &[], Some(parent))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let api = serde_json::to_value(&document.api).unwrap();
+        assert_eq!(api["paths"]["/a"]["get"]["operationId"], "hunter2");
+        let err = crate::load::load_within(&dir.join("api.yaml"), &[], Some(&dir.join("nope")))
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with("invalid reference root: "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn messages_never_show_the_text_of_a_referenced_file() {
+        let api = format!(
+            "{HEAD}paths:\n  /a: {{$ref: 'notes.txt'}}\n  /b: {{$ref: 'tagged.yaml'}}\n  /c: {{$ref: 'item.yaml'}}\n"
+        );
+        let err = error_of(
+            "no-echo",
+            &[
+                ("api.yaml", &api),
+                ("notes.txt", "the secret is swordfish\n"),
+                ("tagged.yaml", "get: !!int swordfish\n"),
+                (
+                    "item.yaml",
+                    "get:\n  parameters: [{name: p, in: swordfish}]\n  responses: {}\n",
+                ),
+            ],
+        );
+        let messages = messages(&err);
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        for message in &messages {
+            assert!(!message.contains("swordfish"), "{message}");
+        }
+        assert!(
+            messages[0].contains("`$ref: notes.txt` names a string in"),
+            "{messages:?}"
+        );
+        assert!(messages[1].contains("tagged.yaml:1:"), "{messages:?}");
+        // Once the files load, a value of the wrong kind is named by its
+        // place, not shown.
+        let api = format!("{HEAD}paths:\n  /c: {{$ref: 'item.yaml'}}\n");
+        let err = error_of(
+            "no-echo-value",
+            &[
+                ("api.yaml", &api),
+                (
+                    "item.yaml",
+                    "get:\n  parameters: [{name: p, in: swordfish}]\n  responses: {}\n",
+                ),
+            ],
+        );
+        let message = err.to_string();
+        assert!(!message.contains("swordfish"), "{message}");
+        assert!(
+            message.contains("at #/paths/~1c/get/parameters/0"),
+            "{message}"
+        );
     }
 
     #[test]

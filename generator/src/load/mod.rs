@@ -1,9 +1,11 @@
 //! Reading a document: YAML or JSON into one normalised
 //! [`openapiv3::OpenAPI`]. Overlays are applied to the document as written,
-//! references to other files bundled into it, then Swagger 2.0 is converted
-//! and OpenAPI 3.1 and 3.2 are normalised to the 3.0 model on the JSON value
-//! before it is deserialised; nothing after this step knows which version
-//! the file was, or that it was split.
+//! references to other files (under the reference root) bundled into it and
+//! local references rewritten to the one form the model follows, then
+//! Swagger 2.0 is converted, OpenAPI 3.1 and 3.2 are normalised to the 3.0
+//! model and published defects repaired on the JSON value before it is
+//! deserialised; nothing after this step knows which version the file was,
+//! that it was split, or how its references were written.
 
 mod bundle;
 mod jsonpath;
@@ -107,13 +109,25 @@ enum Version {
     OpenApi31,
 }
 
-/// Reads and parses the document at `path`, with the `overlays` applied in
-/// order.
+/// [`load_within`] the document's folder.
+#[cfg(test)]
 pub(crate) fn load(path: &Path, overlays: &[PathBuf]) -> Result<Document, Error> {
+    load_within(path, overlays, None)
+}
+
+/// Reads and parses the document at `path`, with the `overlays` applied in
+/// order. References may name files in `ref_root` and below, or in the
+/// document's folder and below when it is `None`.
+pub(crate) fn load_within(
+    path: &Path,
+    overlays: &[PathBuf],
+    ref_root: Option<&Path>,
+) -> Result<Document, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.to_owned(),
         source,
     })?;
+    let root_dir = reference_root(path, ref_root)?;
     let mut value = syntax::parse(&text).map_err(|e| Error::Syntax {
         file: path.to_owned(),
         line: e.line,
@@ -136,7 +150,22 @@ pub(crate) fn load(path: &Path, overlays: &[PathBuf]) -> Result<Document, Error>
         path,
         &text,
         version == Version::Swagger2,
+        &root_dir,
     )?);
+    let problems = refs::normalise(&mut value, version == Version::Swagger2);
+    let mut errors: Vec<Error> = problems
+        .into_iter()
+        .map(|problem| Error::Document {
+            location: at(&problem.pointer),
+            message: problem.message,
+            hint: Some(problem.hint.to_owned()),
+        })
+        .collect();
+    match errors.len() {
+        0 => {}
+        1 => return Err(errors.remove(0)),
+        _ => return Err(Error::Many(errors)),
+    }
     let mut notes = Notes::default();
     let mut extra_schemes = Vec::new();
     match version {
@@ -144,7 +173,16 @@ pub(crate) fn load(path: &Path, overlays: &[PathBuf]) -> Result<Document, Error>
         Version::OpenApi30 => {}
         Version::OpenApi31 => extra_schemes = openapi31::normalise(&mut value, &mut notes),
     }
-    repair::repair(&mut value, &mut notes);
+    // The repairs see the converted document; their warnings point into
+    // the document as written where it has the same place.
+    let mut repairs = Notes::default();
+    repair::repair(&mut value, &mut repairs);
+    for (pointer, message) in repairs.0 {
+        match version {
+            Version::Swagger2 => notes.push(swagger2::original_pointer(&pointer), message),
+            _ => notes.push(pointer, message),
+        }
+    }
     // Errors point into the document as written where it has the same place.
     let at_converted = |pointer: &str| {
         if version == Version::Swagger2 {
@@ -163,14 +201,14 @@ pub(crate) fn load(path: &Path, overlays: &[PathBuf]) -> Result<Document, Error>
             .into_iter()
             .map(|(pointer, message)| Error::Document {
                 location: at_converted(&pointer),
-                message,
+                message: syntax::redact(&message),
                 hint: None,
             })
             .collect();
         match errors.len() {
             0 => Error::Document {
                 location: at_converted(&pointer_of(e.path())),
-                message: e.inner().to_string(),
+                message: syntax::redact(&e.inner().to_string()),
                 hint: None,
             },
             1 => errors.remove(0),
@@ -193,6 +231,27 @@ pub(crate) fn load(path: &Path, overlays: &[PathBuf]) -> Result<Document, Error>
         extra_schemes,
         from_swagger2: version == Version::Swagger2,
     })
+}
+
+/// The canonical folder references may name files in: `ref_root`, or the
+/// folder of the document at `path`.
+fn reference_root(path: &Path, ref_root: Option<&Path>) -> Result<PathBuf, Error> {
+    match ref_root {
+        Some(dir) => dir.canonicalize().map_err(|e| Error::InvalidOption {
+            option: "reference root",
+            message: format!("{} cannot be used: {e}", dir.display()),
+        }),
+        None => {
+            let dir = match path.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir,
+                _ => Path::new("."),
+            };
+            dir.canonicalize().map_err(|source| Error::Read {
+                path: dir.to_owned(),
+                source,
+            })
+        }
+    }
 }
 
 const SUPPORTED: &str = "Swagger 2.0 and OpenAPI 3.0, 3.1 and 3.2 documents are supported";

@@ -2,11 +2,16 @@
 //! keywords rewritten in every schema (type lists with `null`, `const`,
 //! `examples`, numeric exclusive bounds, boolean schemas, `$ref` with
 //! siblings), `mutualTLS` schemes and 3.2 device flows set aside, webhooks
-//! left out and path items in components inlined.
+//! left out with a warning, and what 3.1 made optional filled in: `paths`
+//! (a document of webhooks only gives a client without operations) and an
+//! operation's `responses` (an operation documenting none returns `()`, as
+//! one whose responses have no content does; `send_raw` gives the response).
+//! References to path items (in components or elsewhere) were inlined
+//! before (see `refs`).
 
 use serde_json::{json, Map, Value};
 
-use super::{refs, ExtraScheme, Notes};
+use super::{ExtraScheme, Notes};
 use crate::error::escape_pointer_token;
 
 /// Path item keys holding operations (3.2 adds `query`, which the 3.0 model
@@ -15,19 +20,25 @@ const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace", "query",
 ];
 
-/// Hops followed through path item `$ref`s that point at other references.
-const MAX_REFERENCE_HOPS: usize = 8;
-
 /// Normalises the document in place and returns the security the 3.0 model
 /// cannot hold.
 pub(super) fn normalise(root: &mut Value, notes: &mut Notes) -> Vec<(String, ExtraScheme)> {
-    inline_path_item_refs(root);
     let Some(doc) = root.as_object_mut() else {
         return Vec::new();
     };
     doc.insert("openapi".to_owned(), json!("3.0.3"));
     // Webhooks are requests the API sends, not ones a client makes.
-    doc.shift_remove("webhooks");
+    if let Some(webhooks) = doc.shift_remove("webhooks") {
+        let count = webhooks.as_object().map_or(0, |hooks| {
+            hooks.keys().filter(|key| !key.starts_with("x-")).count()
+        });
+        if count > 0 {
+            notes.push(
+                "/webhooks",
+                format!("webhooks are requests the API sends, not ones a client makes; the {count} webhook(s) are not generated"),
+            );
+        }
+    }
     // 3.1 makes `paths` optional; the 3.0 model requires it.
     if !doc.contains_key("paths") {
         doc.insert("paths".to_owned(), json!({}));
@@ -42,56 +53,11 @@ pub(super) fn normalise(root: &mut Value, notes: &mut Notes) -> Vec<(String, Ext
         }
     }
     if let Some(Value::Object(components)) = doc.get_mut("components") {
-        // Their uses in `paths` were inlined above.
+        // Their uses were inlined with the other references.
         components.shift_remove("pathItems");
         walker.components(components);
     }
     extra
-}
-
-/// Replaces each `paths` entry that is a local `$ref` (to
-/// `components.pathItems` or elsewhere) by the path item it names, its own
-/// `summary` and `description` kept. Unresolvable references stay; the
-/// model reports them.
-fn inline_path_item_refs(root: &mut Value) {
-    let Some(Value::Object(paths)) = root.get("paths") else {
-        return;
-    };
-    let mut resolved = Vec::new();
-    for (path, item) in paths {
-        let Some(mut reference) = item.get("$ref").and_then(Value::as_str) else {
-            continue;
-        };
-        for _ in 0..MAX_REFERENCE_HOPS {
-            let Some(target) = refs::resolve(root, reference) else {
-                break;
-            };
-            match target.get("$ref").and_then(Value::as_str) {
-                Some(next) => reference = next,
-                None => {
-                    if target.is_object() {
-                        resolved.push((path.clone(), target.clone()));
-                    }
-                    break;
-                }
-            }
-        }
-    }
-    let Some(Value::Object(paths)) = root.get_mut("paths") else {
-        return;
-    };
-    for (path, mut target) in resolved {
-        let Some(Value::Object(item)) = paths.get_mut(&path) else {
-            continue;
-        };
-        item.shift_remove("$ref");
-        if let Value::Object(target) = &mut target {
-            for (key, value) in std::mem::take(item) {
-                target.insert(key, value);
-            }
-        }
-        paths.insert(path, target);
-    }
 }
 
 /// Takes out what `openapiv3` cannot hold: `mutualTLS` schemes, the
@@ -202,6 +168,10 @@ impl Walker<'_> {
         let Some(op) = op.as_object_mut() else {
             return;
         };
+        // 3.1 makes `responses` optional; none documented is `{}` in 3.0.
+        if !op.contains_key("responses") {
+            op.insert("responses".to_owned(), json!({}));
+        }
         for (key, value) in op.iter_mut() {
             let pointer = format!("{pointer}/{key}");
             match key.as_str() {
@@ -475,7 +445,7 @@ fn null_branches(object: &mut Map<String, Value>) {
 
 /// `type: [X, "null"]` to `type: X` with `nullable`; `type: "null"` to
 /// `nullable`; several types to `anyOf` of each.
-fn type_list(object: &mut Map<String, Value>) {
+pub(super) fn type_list(object: &mut Map<String, Value>) {
     let nullable = match object.get("type") {
         Some(Value::String(kind)) if kind == "null" => {
             object.shift_remove("type");
@@ -533,7 +503,7 @@ fn examples_to_example(object: &mut Map<String, Value>) {
 
 /// Numeric `exclusiveMinimum: n` to `minimum: n, exclusiveMinimum: true`
 /// (and the same for the maximum), keeping whichever bound is stricter.
-fn exclusive_bounds(object: &mut Map<String, Value>) {
+pub(super) fn exclusive_bounds(object: &mut Map<String, Value>) {
     for (exclusive, bound, lower) in [
         ("exclusiveMinimum", "minimum", true),
         ("exclusiveMaximum", "maximum", false),
@@ -878,6 +848,38 @@ mod tests {
         assert_eq!(schema["nullable"], true);
         let model = crate::model::build(&document).unwrap();
         assert_eq!(model.operations.len(), 1);
+    }
+
+    #[test]
+    fn webhooks_only_documents_give_a_client_without_operations() {
+        let text = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\nwebhooks:\n  newPet:\n    post:\n      requestBody: {content: {application/json: {schema: {type: object}}}}\n";
+        let document = super::super::load_text("31-webhooks-only.yaml", text).unwrap();
+        let model = crate::model::build(&document).unwrap();
+        assert!(model.operations.is_empty());
+        let warnings: Vec<String> = model.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].ends_with("31-webhooks-only.yaml:3: at #/webhooks: webhooks are requests the API sends, not ones a client makes; the 1 webhook(s) are not generated"),
+            "{warnings:?}"
+        );
+        let code = crate::generate(&crate::Options::new(&document.file))
+            .unwrap()
+            .code;
+        assert!(code.contains("pub mod builders {"), "{code}");
+    }
+
+    #[test]
+    fn operations_without_responses_return_nothing() {
+        let text = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    delete:\n      operationId: remove\n";
+        let document = super::super::load_text("31-no-responses.yaml", text).unwrap();
+        assert!(document.warnings.is_empty(), "{:?}", document.warnings);
+        let model = crate::model::build(&document).unwrap();
+        let operation = &model.operations[0];
+        assert!(matches!(
+            operation.success,
+            crate::model::Success::One(crate::model::Payload::Empty)
+        ));
+        assert!(matches!(operation.errors, crate::model::ErrorBody::None));
     }
 
     #[test]

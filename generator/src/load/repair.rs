@@ -1,6 +1,9 @@
 //! Shapes the 3.0 model (`openapiv3`) cannot hold although documents use
-//! them, rewritten so the document loads: `$ref`s in an operation's
+//! them, rewritten so the document loads: keywords of the wrong type are
+//! converted or left out (see `keywords`), and `$ref`s in an operation's
 //! `callbacks` are inlined, and dropped with a warning when they cannot be.
+
+mod keywords;
 
 use std::collections::HashMap;
 
@@ -20,6 +23,7 @@ const MAX_CALLBACK_DEPTH: usize = 4;
 
 /// Applies every repair to a 3.0 document.
 pub(super) fn repair(root: &mut Value, notes: &mut Notes) {
+    keywords::repair(root, notes);
     callback_references(root, notes);
 }
 

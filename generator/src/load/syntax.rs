@@ -1,6 +1,6 @@
 //! YAML and JSON text to a JSON value, behind one function so the YAML
-//! parser can be swapped, and finding the line of a JSON pointer for error
-//! messages.
+//! parser can be swapped, finding the line of a JSON pointer for error
+//! messages, and keeping the document's text out of parser messages.
 
 /// A syntax error with its 1-based position.
 pub(crate) struct SyntaxError {
@@ -15,15 +15,50 @@ pub(crate) fn parse(text: &str) -> Result<serde_json::Value, SyntaxError> {
         serde_json::from_str(text).map_err(|e| SyntaxError {
             line: e.line(),
             column: e.column(),
-            message: strip_position(&e.to_string()),
+            message: redact(&strip_position(&e.to_string())),
         })
     } else {
         parse_yaml(text)
     }
 }
 
+/// How deep brackets may nest in a YAML document. The parser refuses more
+/// than 128 levels of nesting, but only after scanning the whole text, in
+/// time quadratic in the depth of its brackets (minutes for a few megabytes
+/// of `[[[…`), so deeper ones are refused before it runs. Brackets inside
+/// quoted text count too: no real document comes near this.
+const MAX_BRACKET_DEPTH: usize = 1_000;
+
+/// Where brackets first nest deeper than [`MAX_BRACKET_DEPTH`], if they do.
+fn too_deep_brackets(text: &str) -> Option<SyntaxError> {
+    let mut depth = 0usize;
+    for (index, line) in text.lines().enumerate() {
+        for (column, c) in line.chars().enumerate() {
+            match c {
+                '[' | '{' => depth += 1,
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => continue,
+            }
+            if depth > MAX_BRACKET_DEPTH {
+                return Some(SyntaxError {
+                    line: index + 1,
+                    column: column + 1,
+                    message: format!(
+                        "brackets nest more than {MAX_BRACKET_DEPTH} deep; \
+                         the document is refused before parsing"
+                    ),
+                });
+            }
+        }
+    }
+    None
+}
+
 /// The one place that knows the YAML parser.
 fn parse_yaml(text: &str) -> Result<serde_json::Value, SyntaxError> {
+    if let Some(error) = too_deep_brackets(text) {
+        return Err(error);
+    }
     serde_yaml::from_str(text).map_err(|e| {
         let (line, column) = e
             .location()
@@ -31,7 +66,7 @@ fn parse_yaml(text: &str) -> Result<serde_json::Value, SyntaxError> {
         SyntaxError {
             line,
             column,
-            message: strip_position(&e.to_string()),
+            message: redact(&strip_position(&e.to_string())),
         }
     })
 }
@@ -41,6 +76,46 @@ fn strip_position(message: &str) -> String {
     match message.find(" at line ") {
         Some(index) => message[..index].to_owned(),
         None => message.to_owned(),
+    }
+}
+
+/// A parser's or deserialiser's message without the values it quotes from
+/// the document (`invalid type: string "..."`, ``unknown variant `...` ``):
+/// a referenced file may hold anything, and errors name the file, pointer
+/// and line instead. What the message expects (``expected one of `a` ``)
+/// comes from the parser and stays.
+pub(crate) fn redact(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    loop {
+        let quoted = ["string \"", "key \""]
+            .iter()
+            .filter_map(|lead| rest.find(lead).map(|at| (at + lead.len(), '"')));
+        let ticked = ["unknown variant `", "unknown field `", "duplicate field `"]
+            .iter()
+            .filter_map(|lead| rest.find(lead).map(|at| (at + lead.len(), '`')));
+        let Some((open, close)) = quoted.chain(ticked).min_by_key(|found| found.0) else {
+            out.push_str(rest);
+            return out;
+        };
+        // The lead without its space and opening quote.
+        out.push_str(&rest[..open - 2]);
+        let mut end = None;
+        let mut escaped = false;
+        for (index, c) in rest[open..].char_indices() {
+            match c {
+                '\\' if close == '"' && !escaped => escaped = true,
+                c if c == close && !escaped => {
+                    end = Some(open + index + 1);
+                    break;
+                }
+                _ => escaped = false,
+            }
+        }
+        match end {
+            Some(end) => rest = &rest[end..],
+            None => return out,
+        }
     }
 }
 
@@ -152,5 +227,36 @@ mod tests {
         assert_eq!(line_of(list, "/actions/2"), Some(2));
         let flow = "tags: [a, b]\n";
         assert_eq!(line_of(flow, "/tags/1"), Some(1));
+    }
+
+    #[test]
+    fn messages_keep_no_text_of_the_document() {
+        for (message, expected) in [
+            (
+                "invalid type: string \"root:x:0:0\\\"quoted\\\" tail\", expected struct PathItem",
+                "invalid type: string, expected struct PathItem",
+            ),
+            (
+                "x: invalid value: string \"secret\", expected an integer",
+                "x: invalid value: string, expected an integer",
+            ),
+            (
+                "unknown variant `Query`, expected one of `query`, `header`",
+                "unknown variant, expected one of `query`, `header`",
+            ),
+            (
+                "duplicate entry with key \"secret\"",
+                "duplicate entry with key",
+            ),
+            ("missing field `responses`", "missing field `responses`"),
+            (
+                "invalid type: string \"unterminated",
+                "invalid type: string",
+            ),
+        ] {
+            assert_eq!(redact(message), expected);
+        }
+        let err = parse("x: !!int secretvalue\n").unwrap_err();
+        assert!(!err.message.contains("secret"), "{}", err.message);
     }
 }

@@ -36,7 +36,7 @@ pub(crate) fn operations(
                 warnings.push(Warning {
                     location: document.at(&path_pointer),
                     message: format!(
-                        "path item references (`{reference}`) are not followed yet; the path is left out"
+                        "the path item `$ref: {reference}` cannot be resolved; the path is left out"
                     ),
                 });
                 continue;
@@ -76,6 +76,33 @@ pub(crate) fn operations(
                     });
                     params.push(param);
                 }
+            }
+            // A template variable no parameter declares is never sent as
+            // written: it becomes a required string argument.
+            for variable in template_variables(path) {
+                let declared = params
+                    .iter()
+                    .any(|p| p.location == ParamLocation::Path && p.wire == variable);
+                if declared {
+                    continue;
+                }
+                let name = param_names.unique(names::value_name(variable));
+                warnings.push(Warning {
+                    location: document.at(&pointer),
+                    message: format!(
+                        "the path template variable `{{{variable}}}` has no path parameter; `{method_name}` takes it as a required string argument `{name}`"
+                    ),
+                });
+                params.push(Param {
+                    name,
+                    wire: variable.to_owned(),
+                    location: ParamLocation::Path,
+                    required: true,
+                    ty: TypeRef::String,
+                    style: ParamStyle::Simple,
+                    explode: false,
+                    doc: None,
+                });
             }
             // Path parameters in the order of the template, then the rest.
             params.sort_by_key(|p| match p.location {
@@ -128,19 +155,53 @@ pub(crate) fn operations(
     Ok(operations)
 }
 
+/// The variables of a path template (`id` in `/pets/{id}`), each once, in
+/// order: what lies between a `{` and the next `}`, as the emitter reads
+/// the template.
+fn template_variables(template: &str) -> Vec<&str> {
+    let mut variables: Vec<&str> = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let Some(length) = rest[start..].find('}') else {
+            break;
+        };
+        let variable = &rest[start + 1..start + length];
+        if !variables.contains(&variable) {
+            variables.push(variable);
+        }
+        rest = &rest[start + length + 1..];
+    }
+    variables
+}
+
+/// The entry of a component map (`kind` is `parameters`, `responses`, ...)
+/// that `reference` names. The loader leaves references of one form only,
+/// `#/components/<kind>/<name>` naming an entry that is not a reference
+/// itself; anything else it inlined.
+fn component<'d, T>(
+    reference: &str,
+    kind: &str,
+    entries: Option<&'d indexmap::IndexMap<String, ReferenceOr<T>>>,
+) -> Option<&'d T> {
+    let name = reference
+        .strip_prefix("#/components/")?
+        .strip_prefix(kind)?
+        .strip_prefix('/')?;
+    let name = name.replace("~1", "/").replace("~0", "~");
+    entries?.get(&name)?.as_item()
+}
+
 fn resolve_parameter<'d>(
     document: &'d Document,
     parameter: &'d ReferenceOr<Parameter>,
 ) -> Option<&'d Parameter> {
     match parameter {
         ReferenceOr::Item(parameter) => Some(parameter),
-        ReferenceOr::Reference { reference } => {
-            let key = reference.strip_prefix("#/components/parameters/")?;
-            match document.api.components.as_ref()?.parameters.get(key)? {
-                ReferenceOr::Item(parameter) => Some(parameter),
-                ReferenceOr::Reference { .. } => None,
-            }
-        }
+        ReferenceOr::Reference { reference } => component(
+            reference,
+            "parameters",
+            document.api.components.as_ref().map(|c| &c.parameters),
+        ),
     }
 }
 
@@ -242,12 +303,14 @@ fn body_of(
     let body = match body {
         ReferenceOr::Item(body) => body,
         ReferenceOr::Reference { reference } => {
-            let resolved = reference
-                .strip_prefix("#/components/requestBodies/")
-                .and_then(|key| document.api.components.as_ref()?.request_bodies.get(key));
-            match resolved {
-                Some(ReferenceOr::Item(body)) => body,
-                _ => {
+            let components = document.api.components.as_ref();
+            match component(
+                reference,
+                "requestBodies",
+                components.map(|c| &c.request_bodies),
+            ) {
+                Some(body) => body,
+                None => {
                     warnings.push(Warning {
                         location: document.at(pointer),
                         message: format!("request body `$ref: {reference}` cannot be resolved; the body is left out"),
@@ -493,12 +556,10 @@ fn payload_of(
     let response = match response {
         ReferenceOr::Item(response) => response,
         ReferenceOr::Reference { reference } => {
-            let resolved = reference
-                .strip_prefix("#/components/responses/")
-                .and_then(|key| document.api.components.as_ref()?.responses.get(key));
-            match resolved {
-                Some(ReferenceOr::Item(response)) => response,
-                _ => {
+            let components = document.api.components.as_ref();
+            match component(reference, "responses", components.map(|c| &c.responses)) {
+                Some(response) => response,
+                None => {
                     warnings.push(Warning {
                         location: document.at(status_pointer),
                         message: format!("response `$ref: {reference}` cannot be resolved; the raw response is returned"),
@@ -655,4 +716,70 @@ fn responses_of(
         },
     };
     (success, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_variables_are_read_as_the_emitter_reads_them() {
+        assert_eq!(
+            template_variables("/a/{x}/b/{y}.json/{x}"),
+            ["x", "y"].to_vec()
+        );
+        assert_eq!(template_variables("/a/{unclosed"), Vec::<&str>::new());
+        assert_eq!(template_variables("/{}"), [""].to_vec());
+    }
+
+    #[test]
+    fn undeclared_template_variables_become_required_string_arguments() {
+        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /owners/{ownerId}/pets/{petId}:\n    get:\n      operationId: getPet\n      parameters:\n        - {name: petId, in: path, required: true, schema: {type: integer}}\n        - {name: owner_id, in: query, schema: {type: string}}\n      responses: {'204': {description: none}}\n";
+        let file =
+            std::env::temp_dir().join(format!("operations-template-{}.yaml", std::process::id()));
+        std::fs::write(&file, text).unwrap();
+        let document = crate::load::load(&file, &[]);
+        std::fs::remove_file(&file).unwrap();
+        let api = crate::model::build(&document.unwrap()).unwrap();
+        let params: Vec<(&str, &str, ParamLocation, bool, &TypeRef)> = api.operations[0]
+            .params
+            .iter()
+            .map(|p| {
+                (
+                    p.name.as_str(),
+                    p.wire.as_str(),
+                    p.location,
+                    p.required,
+                    &p.ty,
+                )
+            })
+            .collect();
+        // In template order, named apart from the query parameter.
+        assert_eq!(
+            params,
+            [
+                (
+                    "owner_id_2",
+                    "ownerId",
+                    ParamLocation::Path,
+                    true,
+                    &TypeRef::String
+                ),
+                ("pet_id", "petId", ParamLocation::Path, true, &TypeRef::I64),
+                (
+                    "owner_id",
+                    "owner_id",
+                    ParamLocation::Query,
+                    false,
+                    &TypeRef::String
+                ),
+            ]
+        );
+        let warnings: Vec<String> = api.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].ends_with(": at #/paths/~1owners~1{ownerId}~1pets~1{petId}/get: the path template variable `{ownerId}` has no path parameter; `get_pet` takes it as a required string argument `owner_id_2`"),
+            "{warnings:?}"
+        );
+    }
 }

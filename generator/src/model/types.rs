@@ -24,6 +24,13 @@ const COMPONENT_POINTER: &str = "/components/schemas/";
 /// cycle.
 const MAX_ALL_OF_DEPTH: usize = 32;
 
+/// How many component definitions may be nested (a component's `allOf` or
+/// property referencing another, which references another…) before the
+/// next one is left to [`TypeBuilder::declare_components`]' loop: deep
+/// chains of references are defined one stretch at a time instead of
+/// overflowing the stack.
+const MAX_DEFINE_DEPTH: usize = 48;
+
 pub(crate) struct TypeBuilder<'a> {
     document: &'a Document,
     names: Namespace,
@@ -43,6 +50,8 @@ pub(crate) struct TypeBuilder<'a> {
     document_json: Option<serde_json::Value>,
     /// How many such `$ref`s are being followed, to stop at a cycle.
     pointer_depth: usize,
+    /// How many component definitions are in progress, one inside another.
+    define_depth: usize,
     /// The document's JSON examples, with the types they are examples of.
     pub(crate) examples: Vec<Example>,
 }
@@ -92,6 +101,9 @@ struct Merged<'s> {
     /// A part that is neither an object nor a union, so the parts cannot be
     /// merged.
     unmergeable: bool,
+    /// Where `allOf` parts referenced others more than [`MAX_ALL_OF_DEPTH`]
+    /// deep, which is taken for a cycle and not merged.
+    too_deep: Option<String>,
 }
 
 fn string_format(format: &VariantOrUnknownOrEmpty<StringFormat>) -> Option<&str> {
@@ -341,6 +353,7 @@ impl<'a> TypeBuilder<'a> {
             warnings: Vec::new(),
             document_json: None,
             pointer_depth: 0,
+            define_depth: 0,
             examples: Vec::new(),
         }
     }
@@ -452,8 +465,14 @@ impl<'a> TypeBuilder<'a> {
     }
 
     /// Defines the type of a component unless that has started already.
+    ///
+    /// Defining one component may define those it references first (so that
+    /// their inline types are named after them); past [`MAX_DEFINE_DEPTH`]
+    /// nested definitions that is left to the loop of
+    /// [`Self::declare_components`], which defines every component anyway,
+    /// so that no chain of references can exhaust the stack.
     fn define_component(&mut self, key: &str) {
-        if !self.defined.insert(key.to_owned()) {
+        if self.define_depth >= MAX_DEFINE_DEPTH || !self.defined.insert(key.to_owned()) {
             return;
         }
         let (Some(name), Some(schema)) = (self.components.get(key).cloned(), self.component(key))
@@ -461,7 +480,9 @@ impl<'a> TypeBuilder<'a> {
             return;
         };
         let pointer = format!("{COMPONENT_POINTER}{}", escape_pointer_token(key));
+        self.define_depth += 1;
         self.define(name, schema, &pointer);
+        self.define_depth -= 1;
     }
 
     /// Defines a named type for `schema`.
@@ -555,7 +576,16 @@ impl<'a> TypeBuilder<'a> {
                 if let Some(extra) = extra {
                     merged.add_object(extra, pointer);
                 }
-                if merged.unmergeable {
+                if let Some(deepest) = &merged.too_deep {
+                    self.warn(
+                        pointer,
+                        format!(
+                            "`allOf` parts reference other `allOf`s more than {MAX_ALL_OF_DEPTH} \
+                             deep (down to #{deepest}), taken for a cycle; using a JSON value"
+                        ),
+                    );
+                    TypeKind::Alias(TypeRef::Json)
+                } else if merged.unmergeable {
                     self.warn(
                         pointer,
                         "`allOf` combines schemas that are not objects; using a JSON value"
@@ -599,7 +629,12 @@ impl<'a> TypeBuilder<'a> {
                     });
                     match resolved {
                         Some((schema, pointer)) if depth < MAX_ALL_OF_DEPTH => (schema, pointer),
-                        _ => {
+                        Some(_) => {
+                            merged.unmergeable = true;
+                            merged.too_deep = Some(format!("{pointer}/{index}"));
+                            continue;
+                        }
+                        None => {
                             merged.unmergeable = true;
                             continue;
                         }
@@ -1216,24 +1251,14 @@ fn box_cycles(defs: &mut [TypeDef]) {
                 .collect()
         })
         .collect();
-    let reaches = |from: usize, to: usize| {
-        let mut seen = vec![false; edges.len()];
-        let mut stack = vec![from];
-        while let Some(node) = stack.pop() {
-            if node == to {
-                return true;
-            }
-            if !std::mem::replace(&mut seen[node], true) {
-                stack.extend(&edges[node]);
-            }
-        }
-        false
-    };
+    // A slot's target reaches back to its own type exactly when both are
+    // in one strongly connected component.
+    let component = strongly_connected(&edges);
     let mut to_box = Vec::new();
     for (i, def) in defs.iter_mut().enumerate() {
         for (slot, ty) in slots_mut(&mut def.kind).into_iter().enumerate() {
             let target = inline_target(ty).and_then(|t| index.get(t).copied());
-            if target.is_some_and(|t| reaches(t, i)) {
+            if target.is_some_and(|t| component[t] == component[i]) {
                 to_box.push((i, slot));
             }
         }
@@ -1245,5 +1270,106 @@ fn box_cycles(defs: &mut [TypeDef]) {
                 other => TypeRef::Boxed(Box::new(other)),
             };
         }
+    }
+}
+
+/// The strongly connected component of each node of a graph given by its
+/// edges, as a component number per node: Tarjan's algorithm, iterative so
+/// that chains of any length fit on the stack, in linear time so that they
+/// take no longer than the document's size warrants.
+fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
+    const UNVISITED: usize = usize::MAX;
+    let count = edges.len();
+    let mut order = vec![UNVISITED; count];
+    let mut low = vec![0; count];
+    let mut on_stack = vec![false; count];
+    let mut component = vec![UNVISITED; count];
+    let mut stack = Vec::new();
+    let mut next_order = 0;
+    let mut next_component = 0;
+    // The depth-first path: a node and the index of its next edge.
+    let mut path: Vec<(usize, usize)> = Vec::new();
+    for root in 0..count {
+        if order[root] != UNVISITED {
+            continue;
+        }
+        path.push((root, 0));
+        order[root] = next_order;
+        low[root] = next_order;
+        next_order += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (node, ref mut edge)) = path.last_mut() {
+            if let Some(&next) = edges[node].get(*edge) {
+                *edge += 1;
+                if order[next] == UNVISITED {
+                    order[next] = next_order;
+                    low[next] = next_order;
+                    next_order += 1;
+                    stack.push(next);
+                    on_stack[next] = true;
+                    path.push((next, 0));
+                } else if on_stack[next] {
+                    low[node] = low[node].min(order[next]);
+                }
+                continue;
+            }
+            path.pop();
+            if let Some(&(parent, _)) = path.last() {
+                low[parent] = low[parent].min(low[node]);
+            }
+            if low[node] == order[node] {
+                while let Some(member) = stack.pop() {
+                    on_stack[member] = false;
+                    component[member] = next_component;
+                    if member == node {
+                        break;
+                    }
+                }
+                next_component += 1;
+            }
+        }
+    }
+    component
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strongly_connected;
+
+    #[test]
+    fn components_group_exactly_the_nodes_on_a_common_cycle() {
+        // 0 → 1 → 2 → 0 is a cycle; 3 → 3 loops on itself; 2 → 4 → 5 leads
+        // out of the cycle and 5 → 4 closes a second one; 6 is alone.
+        let edges = vec![
+            vec![1],
+            vec![2],
+            vec![0, 4],
+            vec![3],
+            vec![5],
+            vec![4],
+            vec![],
+        ];
+        let c = strongly_connected(&edges);
+        assert!(c[0] == c[1] && c[1] == c[2]);
+        assert!(c[4] == c[5]);
+        assert_ne!(c[0], c[4]);
+        assert_ne!(c[0], c[3]);
+        assert_ne!(c[3], c[6]);
+        assert_ne!(c[4], c[6]);
+    }
+
+    #[test]
+    fn a_chain_of_any_length_takes_no_stack() {
+        let count = 1_000_000;
+        let mut edges: Vec<Vec<usize>> = (1..=count).map(|next| vec![next % count]).collect();
+        let c = strongly_connected(&edges);
+        assert!(c.iter().all(|&n| n == c[0]), "one cycle through every node");
+        edges[count - 1].clear();
+        let c = strongly_connected(&edges);
+        assert!(
+            c[0] != c[1] && c[1] != c[count - 1],
+            "a chain is all singletons"
+        );
     }
 }
