@@ -121,8 +121,3 @@ impl fmt::Display for Warning {
         write!(f, "{}: {}", self.location, self.message)
     }
 }
-
-/// Escapes one JSON pointer reference token (RFC 6901 §3).
-pub(crate) fn escape_pointer_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}

@@ -3,7 +3,7 @@
 //!
 //! URLs are shown as the runtime will call them with the default server:
 //! relative ones resolved against the base URL the report starts with, by
-//! the same algorithm as the client (`model/security.rs`, `resolve`). Each
+//! the same algorithm as the client (`model/urls.rs`, `resolve`). Each
 //! relative one is also given as written (`as_written` in JSON), since a
 //! client built with another `base_url` (or other server variables)
 //! resolves it against that instead; under a relative server URL it stays
@@ -87,6 +87,16 @@ fn report(api: &Api) -> Value {
             if let (Value::Object(entry), Value::Object(fields)) = (&mut entry, fields) {
                 entry.extend(fields);
             }
+            entry["from_env"] = scheme
+                .constructors
+                .iter()
+                .map(|c| {
+                    json!({
+                        "constructor": c.from_env,
+                        "variables": c.arguments.iter().map(|a| &a.env_var).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
             if let Some(url) = relative_discovery {
                 let field = match scheme.kind {
                     SchemeKind::OpenIdConnect { .. } => "discovery_url",
@@ -212,6 +222,18 @@ fn text(report: &Value) -> String {
                 }
             ));
         }
+        let from_env = list(&scheme["from_env"]);
+        if !from_env.is_empty() {
+            out.push_str("    from the environment\n");
+        }
+        for constructor in from_env {
+            let variables: Vec<String> = list(&constructor["variables"]).iter().map(text).collect();
+            out.push_str(&format!(
+                "      {}(): {}\n",
+                text(&constructor["constructor"]),
+                variables.join(" ")
+            ));
+        }
     }
     out.push_str("\noperations\n");
     for op in list(&report["operations"]) {
@@ -263,6 +285,41 @@ mod tests {
         std::fs::remove_file(&file).unwrap();
         let api = crate::model::build(&document.unwrap()).unwrap();
         render(&api, format)
+    }
+
+    /// Each scheme lists its `*_from_env` constructors with the variables
+    /// they read, the names the generated code uses.
+    #[test]
+    fn environment_variables_are_listed_per_scheme() {
+        let yaml = r#"
+openapi: 3.0.3
+info: {title: Pet Store, version: "1"}
+paths: {}
+components:
+  securitySchemes:
+    oauth:
+      type: oauth2
+      flows:
+        clientCredentials: {tokenUrl: "https://h/token", scopes: {}}
+    key: {type: apiKey, in: query, name: api_key}
+"#;
+        let text = report(yaml, InspectFormat::Text);
+        assert!(
+            text.contains(
+                "    from the environment\n      client_credentials_from_env(): PET_STORE_CLIENT_ID PET_STORE_CLIENT_SECRET\n      access_token_from_env(): PET_STORE_ACCESS_TOKEN\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("      key_from_env(): PET_STORE_API_KEY\n"),
+            "{text}"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&report(yaml, InspectFormat::Json)).unwrap();
+        assert_eq!(
+            json["schemes"][1]["from_env"],
+            serde_json::json!([{ "constructor": "key_from_env", "variables": ["PET_STORE_API_KEY"] }])
+        );
     }
 
     /// A relative URL is shown resolved as the client resolves it, with

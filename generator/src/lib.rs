@@ -28,17 +28,20 @@
 //! ```
 //!
 //! The generated module depends only on the `runtime` crate, reached through
-//! `::runtime::__private` (see [`Options::runtime_crate`]).
+//! `::runtime::__private_v0_1`, named after the version, so the `runtime` of
+//! the generator's own version must be used (see [`Options::runtime_crate`]).
 //!
 //! Generation is a one-way pipeline: [`load`](crate::load) reads the
 //! document, `model` decides every type, name and security requirement, and
 //! `emit` turns the model into tokens that prettyplease formats.
 
+mod diagnostics;
 mod emit;
 mod error;
 mod inspect;
 mod load;
 mod model;
+mod pointer;
 
 use std::path::{Path, PathBuf};
 
@@ -89,6 +92,11 @@ impl Options {
 pub struct Output {
     /// The formatted module, starting with an `@generated` header.
     pub code: String,
+    /// The crate-level documentation (`//!` lines) for a crate whose
+    /// `lib.rs` is [`code`](Self::code): what [`write_crate_output`] puts
+    /// after the header. A module `include!`d from a build script's output
+    /// cannot have inner documentation; its `Client` has the same example.
+    pub crate_doc: String,
     /// Every file read, for `cargo:rerun-if-changed`.
     pub files_read: Vec<PathBuf>,
     /// What the generator worked around in the document.
@@ -123,8 +131,10 @@ pub fn generate(options: &Options) -> Result<Output, Error> {
     let api = model::build(&document)?;
     let code = emit::emit(&api, &options.runtime_crate)?;
     let examples = emit::examples(&api, &options.runtime_crate)?;
+    let crate_doc = emit::crate_doc(&api, &options.runtime_crate)?;
     Ok(Output {
         code,
+        crate_doc,
         files_read: document.files_read,
         warnings: api.warnings,
         examples,
@@ -274,33 +284,97 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     })
 }
 
-const CRATE_MANIFEST: &str = include_str!("../../templates/crate/Cargo.toml");
-const CRATE_README: &str = include_str!("../../templates/crate/README.md");
+const CRATE_MANIFEST: &str = include_str!("../templates/crate/Cargo.toml.in");
+const CRATE_README: &str = include_str!("../templates/crate/README.md");
+
+/// How a crate written by [`write_crate_output`] depends on the runtime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuntimeDependency {
+    /// The runtime's source folder: `runtime = { path = "…" }`.
+    Path(PathBuf),
+    /// A version requirement from a registry: `runtime = "0.1"`.
+    Version(String),
+    /// Any dependency specification, as the TOML value of `runtime = …`
+    /// on one line: `{ git = "https://…", tag = "v0.1.0" }`, or
+    /// `{ version = "0.1", package = "…" }` for a runtime published under
+    /// another name (then generate with `runtime_crate` set to match).
+    Spec(String),
+}
+
+impl RuntimeDependency {
+    /// The TOML value after `runtime = `.
+    fn toml(&self) -> Result<String, Error> {
+        match self {
+            RuntimeDependency::Path(path) => Ok(format!(
+                "{{ path = {} }}",
+                toml_string(&path.to_string_lossy())
+            )),
+            RuntimeDependency::Version(version) => Ok(toml_string(version)),
+            RuntimeDependency::Spec(spec)
+                if !spec.trim().is_empty() && !spec.contains(['\n', '\r']) =>
+            {
+                Ok(spec.trim().to_owned())
+            }
+            RuntimeDependency::Spec(spec) => Err(Error::InvalidOption {
+                option: "runtime dependency",
+                message: format!("`{spec}` is not a dependency specification on one line"),
+            }),
+        }
+    }
+}
+
+/// Writes a standalone crate at `dir` depending on the runtime at
+/// `runtime_path`, with `code` as its `lib.rs` and no crate-level
+/// documentation; [`write_crate_output`] writes it with its documentation
+/// and any [`RuntimeDependency`].
+pub fn write_crate(dir: &Path, name: &str, runtime_path: &Path, code: &str) -> Result<(), Error> {
+    let runtime = RuntimeDependency::Path(runtime_path.to_owned());
+    write_crate_files(dir, name, &runtime, "", code)
+}
 
 /// Writes a standalone crate at `dir`: `Cargo.toml` and `README.md` from
-/// `templates/crate/`, and `src/lib.rs` holding `code`, depending on the
-/// runtime at `runtime_path`.
-pub fn write_crate(dir: &Path, name: &str, runtime_path: &Path, code: &str) -> Result<(), Error> {
+/// `generator/templates/crate/`, depending on the runtime as `runtime`
+/// says, and `src/lib.rs` holding the generated code after its
+/// crate-level documentation.
+pub fn write_crate_output(
+    dir: &Path,
+    name: &str,
+    runtime: &RuntimeDependency,
+    output: &Output,
+) -> Result<(), Error> {
+    write_crate_files(dir, name, runtime, &output.crate_doc, &output.code)
+}
+
+fn write_crate_files(
+    dir: &Path,
+    name: &str,
+    runtime: &RuntimeDependency,
+    crate_doc: &str,
+    code: &str,
+) -> Result<(), Error> {
     let package = package_name(name)?;
-    let source = code
-        .lines()
-        .next()
-        .and_then(|header| header.split(" from ").nth(1))
+    // The `@generated` line names the document.
+    let (header, body) = code.split_once('\n').unwrap_or((code, ""));
+    let source = header
+        .split(" from ")
+        .nth(1)
         .map(|rest| rest.trim_end_matches(". Do not edit by hand."))
         .unwrap_or("an OpenAPI document");
-    let runtime = format!(
-        "{{ path = {} }}",
-        toml_string(&runtime_path.to_string_lossy())
-    );
+    let runtime = runtime.toml()?;
     let fill = |template: &str| {
         template
             .replace("{name}", &package)
             .replace("{source}", source)
             .replace("{runtime}", &runtime)
     };
+    let lib = if crate_doc.is_empty() {
+        code.to_owned()
+    } else {
+        format!("{header}\n\n{crate_doc}{body}")
+    };
     write_if_changed(&dir.join("Cargo.toml"), fill(CRATE_MANIFEST).as_bytes())?;
     write_if_changed(&dir.join("README.md"), fill(CRATE_README).as_bytes())?;
-    write_if_changed(&dir.join("src").join("lib.rs"), code.as_bytes())
+    write_if_changed(&dir.join("src").join("lib.rs"), lib.as_bytes())
 }
 
 /// A Cargo package name from `name`: ASCII letters, digits, `-` and `_`.
@@ -338,4 +412,58 @@ fn toml_string(value: &str) -> String {
     }
     out.push('"');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{write_crate_output, Options, RuntimeDependency};
+
+    /// The runtime dependency is written as each option says; a
+    /// specification over several lines, which could add TOML tables, is
+    /// refused.
+    #[test]
+    fn runtime_dependencies_become_toml_values() {
+        let path = RuntimeDependency::Path("/opt/r\"t".into());
+        assert_eq!(path.toml().unwrap(), r#"{ path = "/opt/r\"t" }"#);
+        let version = RuntimeDependency::Version("0.1".to_owned());
+        assert_eq!(version.toml().unwrap(), r#""0.1""#);
+        let spec = RuntimeDependency::Spec(r#" { git = "https://h/r" } "#.to_owned());
+        assert_eq!(spec.toml().unwrap(), r#"{ git = "https://h/r" }"#);
+        let injected = RuntimeDependency::Spec("\"0.1\"\n[build-dependencies]".to_owned());
+        assert!(injected.toml().is_err());
+    }
+
+    /// A written crate's `lib.rs` has the crate-level documentation after
+    /// the `@generated` line, with the example as a `text` block (no
+    /// doctest for the consumer), and its manifest the dependency asked for.
+    #[test]
+    fn a_crate_is_documented_and_depends_on_the_runtime_as_asked() {
+        let spec = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../examples/petstore/openapi/petstore.yaml"
+        );
+        let output = super::generate(&Options::new(spec)).unwrap();
+        let dir = std::env::temp_dir().join(format!("write-crate-{}", std::process::id()));
+        let runtime = RuntimeDependency::Version("0.1".to_owned());
+        write_crate_output(&dir, "Pet Store", &runtime, &output).unwrap();
+        let lib = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+        let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(lib.starts_with(
+            "// @generated by generator from petstore.yaml. Do not edit by hand.\n\n//! A client for Petstore 1.0.0, generated from `petstore.yaml`.\n"
+        ), "{lib}");
+        assert!(lib.contains("//! ```text\n//! let client = Client::builder()\n//!     .auth(auth::PetstoreAuth::client_credentials(client_id, client_secret))\n"), "{lib}");
+        assert_eq!(lib.matches("//! ```").count(), 2, "one text block: {lib}");
+        assert!(lib.ends_with(&output.code[output.code.find("\n\n").unwrap()..]));
+        syn::parse_file(&lib).unwrap();
+        assert!(manifest.contains("name = \"pet-store\""), "{manifest}");
+        assert!(manifest.contains("\nruntime = \"0.1\"\n"), "{manifest}");
+        assert!(
+            readme.contains(
+                "generator crate path/to/petstore.yaml -o path/to/this/crate --name pet-store"
+            ),
+            "{readme}"
+        );
+    }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use generator::{InspectFormat, Options};
+use generator::{InspectFormat, Options, RuntimeDependency};
 
 /// Generates typed Rust clients, authentication included, from OpenAPI
 /// documents.
@@ -37,9 +37,17 @@ enum Command {
         #[arg(long)]
         name: Option<String>,
         /// The `runtime` dependency's path; by default the runtime this
-        /// generator was built with.
-        #[arg(long, value_name = "DIR")]
+        /// generator was built with, when it is still there.
+        #[arg(long, value_name = "DIR", group = "runtime")]
         runtime_path: Option<PathBuf>,
+        /// The `runtime` dependency as a version requirement from a
+        /// registry (`0.1`), instead of a path.
+        #[arg(long, value_name = "VERSION", group = "runtime")]
+        runtime_version: Option<String>,
+        /// The `runtime` dependency as a TOML value on one line, written as
+        /// is: `{ git = "https://…", tag = "v0.1.0" }`.
+        #[arg(long, value_name = "TOML", group = "runtime")]
+        runtime_dependency: Option<String>,
     },
     /// Prints the security inferred from the document: schemes, flows, URLs
     /// and scopes, and what each operation needs.
@@ -85,8 +93,8 @@ fn run(command: Command) -> Result<(), generator::Error> {
         Command::Generate { options, output } => {
             let generated = generate(&options)?;
             match output {
-                Some(path) => generator::write_if_changed(&path, generated.as_bytes()),
-                None => print_stdout(&generated),
+                Some(path) => generator::write_if_changed(&path, generated.code.as_bytes()),
+                None => print_stdout(&generated.code),
             }
         }
         Command::Crate {
@@ -94,23 +102,32 @@ fn run(command: Command) -> Result<(), generator::Error> {
             output,
             name,
             runtime_path,
+            runtime_version,
+            runtime_dependency,
         } => {
+            let runtime = match (runtime_version, runtime_dependency, runtime_path) {
+                (Some(version), _, _) => RuntimeDependency::Version(version),
+                (None, Some(spec), _) => RuntimeDependency::Spec(spec),
+                (None, None, path) => {
+                    let path = path.unwrap_or_else(|| {
+                        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime")
+                    });
+                    let path = path
+                        .canonicalize()
+                        .map_err(|source| generator::Error::Read {
+                            path: path.clone(),
+                            source,
+                        })?;
+                    RuntimeDependency::Path(path)
+                }
+            };
             let generated = generate(&options)?;
-            let runtime_path = runtime_path
-                .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime"));
-            let runtime_path =
-                runtime_path
-                    .canonicalize()
-                    .map_err(|source| generator::Error::Read {
-                        path: runtime_path.clone(),
-                        source,
-                    })?;
             let name = name.unwrap_or_else(|| {
                 generator::default_file_name(&options.spec)
                     .trim_end_matches(".rs")
                     .to_owned()
             });
-            generator::write_crate(&output, &name, &runtime_path, &generated)
+            generator::write_crate_output(&output, &name, &runtime, &generated)
         }
         Command::Inspect { options, format } => {
             print_stdout(&generator::inspect(&options, format)?)
@@ -137,10 +154,10 @@ fn print_stdout(text: &str) -> Result<(), generator::Error> {
     }
 }
 
-fn generate(options: &Options) -> Result<String, generator::Error> {
+fn generate(options: &Options) -> Result<generator::Output, generator::Error> {
     let output = generator::generate(options)?;
     for warning in &output.warnings {
         eprintln!("warning: {warning}");
     }
-    Ok(output.code)
+    Ok(output)
 }

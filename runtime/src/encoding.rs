@@ -34,6 +34,15 @@ pub(crate) fn base64url(input: &[u8]) -> String {
     encode(input, URL_SAFE, false)
 }
 
+/// Decodes URL-safe base64 (`base64url`, padded or not), as JSON Web Keys
+/// and tokens carry it; `None` on any other character.
+pub(crate) fn decode_base64url(input: &str) -> Option<Vec<u8>> {
+    if input.contains(['+', '/']) {
+        return None;
+    }
+    decode_base64(&input.replace('-', "+").replace('_', "/"))
+}
+
 /// Decodes standard base64, ignoring whitespace and padding; `None` on
 /// any other character.
 pub(crate) fn decode_base64(input: &str) -> Option<Vec<u8>> {

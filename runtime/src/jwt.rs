@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, KeyPair, RsaKeyPair};
 
-use crate::encoding::{base64url, decode_base64};
+use crate::encoding::{base64url, decode_base64, decode_base64url};
 use crate::error::Error;
 
 /// The `client_assertion_type` of a JWT assertion.
@@ -23,7 +23,7 @@ enum Key {
 }
 
 /// A private key that signs client assertions: RSA (RS256) or P-256
-/// (ES256), from PKCS#8 PEM.
+/// (ES256), from PKCS#8 PEM or a JSON Web Key.
 pub struct SigningKey {
     key: Key,
     key_id: Option<String>,
@@ -67,6 +67,77 @@ impl SigningKey {
         Ok(SigningKey {
             key,
             key_id: None,
+            rng,
+        })
+    }
+
+    /// Reads a private JSON Web Key (RFC 7517): RSA (`"kty": "RSA"` with
+    /// `n`, `e`, `d`, `p`, `q`, `dp`, `dq`, `qi`) or P-256 (`"kty": "EC"`,
+    /// `"crv": "P-256"` with `x`, `y`, `d`), as identity providers hand
+    /// them out. Its `kid`, when present, becomes the assertions' `kid`
+    /// header. Errors name the member at fault, never its value.
+    pub fn from_jwk(jwk: &str) -> Result<Self, Error> {
+        let invalid = |what: String| Error::Config(format!("the JSON Web Key {what}"));
+        let jwk: serde_json::Value =
+            serde_json::from_str(jwk).map_err(|_| invalid("is not JSON".to_owned()))?;
+        let member = |name: &str| -> Result<Vec<u8>, Error> {
+            let text = jwk
+                .get(name)
+                .and_then(serde_json::Value::as_str)
+                .ok_or_else(|| invalid(format!("has no `{name}` string member")))?;
+            decode_base64url(text)
+                .ok_or_else(|| invalid(format!("member `{name}` is not base64url")))
+        };
+        let rng = SystemRandom::new();
+        let key = match jwk.get("kty").and_then(serde_json::Value::as_str) {
+            Some("RSA") => {
+                let components = ring::rsa::KeyPairComponents {
+                    public_key: ring::rsa::PublicKeyComponents {
+                        n: member("n")?,
+                        e: member("e")?,
+                    },
+                    d: member("d")?,
+                    p: member("p")?,
+                    q: member("q")?,
+                    dP: member("dp")?,
+                    dQ: member("dq")?,
+                    qInv: member("qi")?,
+                };
+                Key::Rs256(
+                    RsaKeyPair::from_components(&components)
+                        .map_err(|e| invalid(format!("is not a usable RSA private key ({e})")))?,
+                )
+            }
+            Some("EC") => {
+                if jwk.get("crv").and_then(serde_json::Value::as_str) != Some("P-256") {
+                    return Err(invalid("is on another curve than P-256".to_owned()));
+                }
+                // The public point, uncompressed (SEC 1 §2.3.3).
+                let mut public = vec![0x04];
+                public.extend(member("x")?);
+                public.extend(member("y")?);
+                Key::Es256(
+                    EcdsaKeyPair::from_private_key_and_public_key(
+                        &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+                        &member("d")?,
+                        &public,
+                        &rng,
+                    )
+                    .map_err(|e| invalid(format!("is not a usable P-256 private key ({e})")))?,
+                )
+            }
+            _ => {
+                return Err(invalid(
+                    "is neither an RSA nor an EC key (`kty`)".to_owned(),
+                ))
+            }
+        };
+        Ok(SigningKey {
+            key,
+            key_id: jwk
+                .get("kid")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned),
             rng,
         })
     }
@@ -202,6 +273,83 @@ mod tests {
         public
             .verify(signed.as_bytes(), &decode_url(parts[2]))
             .expect("the signature verifies with the public key");
+    }
+
+    /// A test-only P-256 key (`d` of RFC 7515 appendix A.3, with its
+    /// public point).
+    const TEST_EC_JWK: &str = r#"{"kty":"EC","crv":"P-256","kid":"a3",
+        "x":"HOln3sDVxAbn_7_UvUuqXbNfWQD0qIopW2UMGtxhRUE",
+        "y":"bwI0hXtwnYBJ7oFshdNB93w7UkLBsZUj_MoVhdvFUCM",
+        "d":"jpsQnnGQmL-YBIffH1136cLv8fCBdU5VlbyIj7rTnNc"}"#;
+
+    #[test]
+    fn json_web_keys_sign_verifiable_assertions() {
+        let key = SigningKey::from_jwk(TEST_EC_JWK).unwrap();
+        let jwt = key
+            .assertion("c", "https://auth.example.com/token")
+            .unwrap();
+        let parts: Vec<&str> = jwt.split('.').collect();
+        let header: serde_json::Value = serde_json::from_slice(&decode_url(parts[0])).unwrap();
+        assert_eq!(header["alg"], "ES256");
+        assert_eq!(header["kid"], "a3");
+        // Verified against the public point the key names, not the one the
+        // key computes.
+        let mut public = vec![0x04];
+        public.extend(decode_url("HOln3sDVxAbn_7_UvUuqXbNfWQD0qIopW2UMGtxhRUE"));
+        public.extend(decode_url("bwI0hXtwnYBJ7oFshdNB93w7UkLBsZUj_MoVhdvFUCM"));
+        signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, public)
+            .verify(
+                format!("{}.{}", parts[0], parts[1]).as_bytes(),
+                &decode_url(parts[2]),
+            )
+            .expect("the signature verifies");
+    }
+
+    #[test]
+    fn rsa_json_web_keys_sign_verifiable_assertions() {
+        // A test-only key, made for this test and registered nowhere.
+        let text = include_str!("../testdata/test-only-rsa.jwk");
+        let key = SigningKey::from_jwk(text).unwrap();
+        let jwt = key
+            .assertion("c", "https://auth.example.com/token")
+            .unwrap();
+        let parts: Vec<&str> = jwt.split('.').collect();
+        let header: serde_json::Value = serde_json::from_slice(&decode_url(parts[0])).unwrap();
+        assert_eq!(header["alg"], "RS256");
+        assert_eq!(header["kid"], "r1");
+        let jwk: serde_json::Value = serde_json::from_str(text).unwrap();
+        let public = signature::RsaPublicKeyComponents {
+            n: decode_url(jwk["n"].as_str().unwrap()),
+            e: decode_url(jwk["e"].as_str().unwrap()),
+        };
+        public
+            .verify(
+                &signature::RSA_PKCS1_2048_8192_SHA256,
+                format!("{}.{}", parts[0], parts[1]).as_bytes(),
+                &decode_url(parts[2]),
+            )
+            .expect("the signature verifies");
+        // A component off by one is refused.
+        let broken = text.replacen(r#""qi": ""#, r#""qi": "A"#, 1);
+        assert!(SigningKey::from_jwk(&broken).is_err());
+    }
+
+    #[test]
+    fn json_web_keys_that_cannot_sign_are_refused_without_their_values() {
+        let public_only = TEST_EC_JWK.replace(r#""d":"#, r#""unused":"#);
+        let wrong_point = TEST_EC_JWK.replace("HOln3sDV", "AAAAAAAA");
+        for (jwk, expected) in [
+            (public_only.as_str(), "`d`"),
+            (wrong_point.as_str(), "not a usable P-256"),
+            (r#"{"kty":"oct","k":"c2VjcmV0"}"#, "`kty`"),
+            (r#"{"kty":"EC","crv":"P-384","d":"x"}"#, "P-256"),
+            (r#"{"kty":"RSA","n":"AQAB","e":"AQAB"}"#, "`d`"),
+            ("-----BEGIN PRIVATE KEY-----", "not JSON"),
+        ] {
+            let error = SigningKey::from_jwk(jwk).unwrap_err().to_string();
+            assert!(error.contains(expected), "{jwk}: {error}");
+            assert!(!error.contains("jpsQnnGQ"), "{error}");
+        }
     }
 
     #[test]

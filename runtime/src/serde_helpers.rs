@@ -114,27 +114,27 @@ pub fn from_value_untagged<T: serde::de::DeserializeOwned>(
 #[macro_export]
 macro_rules! __string_enum {
     ($name:ident) => {
-        impl $crate::__private::serde::Serialize for $name {
+        impl $crate::__private_v0_1::serde::Serialize for $name {
             fn serialize<S>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error>
             where
-                S: $crate::__private::serde::Serializer,
+                S: $crate::__private_v0_1::serde::Serializer,
             {
-                $crate::__private::serialize_string_enum(self, serializer)
+                $crate::__private_v0_1::serialize_string_enum(self, serializer)
             }
         }
 
-        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+        impl<'de> $crate::__private_v0_1::serde::Deserialize<'de> for $name {
             fn deserialize<D>(deserializer: D) -> ::core::result::Result<Self, D::Error>
             where
-                D: $crate::__private::serde::Deserializer<'de>,
+                D: $crate::__private_v0_1::serde::Deserializer<'de>,
             {
-                $crate::__private::deserialize_string_enum(deserializer)
+                $crate::__private_v0_1::deserialize_string_enum(deserializer)
             }
         }
 
         impl ::core::fmt::Display for $name {
             fn fmt(&self, formatter: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                formatter.write_str($crate::__private::StringEnum::as_wire(self))
+                formatter.write_str($crate::__private_v0_1::StringEnum::as_wire(self))
             }
         }
     };
@@ -145,27 +145,30 @@ macro_rules! __string_enum {
 #[macro_export]
 macro_rules! __integer_enum {
     ($name:ident) => {
-        impl $crate::__private::serde::Serialize for $name {
+        impl $crate::__private_v0_1::serde::Serialize for $name {
             fn serialize<S>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error>
             where
-                S: $crate::__private::serde::Serializer,
+                S: $crate::__private_v0_1::serde::Serializer,
             {
-                $crate::__private::serialize_integer_enum(self, serializer)
+                $crate::__private_v0_1::serialize_integer_enum(self, serializer)
             }
         }
 
-        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+        impl<'de> $crate::__private_v0_1::serde::Deserialize<'de> for $name {
             fn deserialize<D>(deserializer: D) -> ::core::result::Result<Self, D::Error>
             where
-                D: $crate::__private::serde::Deserializer<'de>,
+                D: $crate::__private_v0_1::serde::Deserializer<'de>,
             {
-                $crate::__private::deserialize_integer_enum(deserializer)
+                $crate::__private_v0_1::deserialize_integer_enum(deserializer)
             }
         }
 
         impl ::core::fmt::Display for $name {
             fn fmt(&self, formatter: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                ::core::fmt::Display::fmt(&$crate::__private::IntegerEnum::as_wire(self), formatter)
+                ::core::fmt::Display::fmt(
+                    &$crate::__private_v0_1::IntegerEnum::as_wire(self),
+                    formatter,
+                )
             }
         }
     };

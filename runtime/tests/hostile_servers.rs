@@ -15,6 +15,8 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use runtime::auth::{ApiKey, Basic, Bearer, ClientAuthMethod, Credential, OAuth2};
 use runtime::discovery::Discovery;
 use runtime::inspect::{ApiExchange, Inspector, TokenExchange};
@@ -77,30 +79,10 @@ fn assert_no_secret(text: &str) {
         ("my%20client", "CLIENTSECRET%20cl%21ent%2F%C3%A9%2B%26%3D"),
         ("ann", BASIC_PASSWORD),
     ] {
-        let basic = base64(format!("{user}:{password}").as_bytes());
+        // Encoded by the base64 crate, not by the runtime under test.
+        let basic = STANDARD.encode(format!("{user}:{password}"));
         assert!(!text.contains(&basic), "a Basic header shown in: {text}");
     }
-}
-
-fn base64(input: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// An error as a user would see it: `Display` with its causes, and `Debug`.
@@ -125,7 +107,7 @@ async fn get<T: serde::de::DeserializeOwned>(
     path: &str,
 ) -> Result<T, Error> {
     let request = client.request(Method::GET, path);
-    runtime::__private::send_json(operation, client.execute(operation, request)).await
+    runtime::__private_v0_1::send_json(operation, client.execute(operation, request)).await
 }
 
 async fn get_raw(

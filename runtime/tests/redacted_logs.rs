@@ -129,7 +129,7 @@ async fn logs_show_no_secret_a_token_endpoint_echoes() {
             .unwrap();
         let list = || {
             let request = client.request(Method::GET, "/pets");
-            runtime::__private::send_json::<Vec<serde_json::Value>, _>(
+            runtime::__private_v0_1::send_json::<Vec<serde_json::Value>, _>(
                 &LIST_PETS,
                 client.execute(&LIST_PETS, request),
             )

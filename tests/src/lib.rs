@@ -1,81 +1,30 @@
-//! Generated clients, compiled here with every warning denied, and helpers
-//! for the tests under `tests/`.
+//! Generated clients, compiled here with every warning denied, and what the
+//! tests under `tests/` share: the list of fixtures, the corpus, and the
+//! support of the end-to-end tests ([`support`]).
+//!
+//! Every document under `fixtures/` is a module of this crate, named after
+//! the file (`fixtures/client-credentials.yaml` is [`client_credentials`])
+//! and documented with the document's leading comment; `build.rs` generates
+//! them. Compiling `fixtures/hostile.yaml` proves hostile names became
+//! valid identifiers, `fixtures/recursive.yaml` that recursive schemas got
+//! finite types, and `fixtures/hostile-docs.yaml` that no description
+//! became a doctest (the workspace's doctest run would fail) nor failed
+//! clippy's doc lints.
 #![deny(warnings)]
 
 use std::path::PathBuf;
+
+mod fixture_list;
+pub mod support;
+
+pub use fixture_list::Fixture;
 
 /// The client of the bundled example, `examples/petstore/openapi/petstore.yaml`.
 pub mod petstore {
     include!(concat!(env!("OUT_DIR"), "/petstore.rs"));
 }
 
-/// The client of `fixtures/client-credentials.yaml`.
-pub mod client_credentials {
-    include!(concat!(env!("OUT_DIR"), "/client_credentials.rs"));
-}
-
-/// The client of `fixtures/recursive.yaml`: compiling it proves recursive
-/// schemas get finite types.
-pub mod recursive {
-    include!(concat!(env!("OUT_DIR"), "/recursive.rs"));
-}
-
-/// The client of `fixtures/enums.yaml`: enums with a fallback variant.
-pub mod enums {
-    include!(concat!(env!("OUT_DIR"), "/enums.rs"));
-}
-
-/// The client of `fixtures/all_of.yaml`: `allOf` merged into structs.
-pub mod all_of {
-    include!(concat!(env!("OUT_DIR"), "/all_of.rs"));
-}
-
-/// The client of `fixtures/one_of.yaml`: tagged and untagged unions.
-pub mod one_of {
-    include!(concat!(env!("OUT_DIR"), "/one_of.rs"));
-}
-
-/// The client of `fixtures/maps.yaml`: maps and free-form objects.
-pub mod maps {
-    include!(concat!(env!("OUT_DIR"), "/maps.rs"));
-}
-
-/// The client of `fixtures/formats.yaml`: formats and the types they choose.
-pub mod formats {
-    include!(concat!(env!("OUT_DIR"), "/formats.rs"));
-}
-
-/// The client of `fixtures/hostile.yaml`: names that are keywords, emoji,
-/// empty, or collide; compiling it proves each became a valid identifier.
-pub mod hostile {
-    include!(concat!(env!("OUT_DIR"), "/hostile.rs"));
-}
-
-/// The client of `fixtures/operations.yaml`: parameter styles, multipart
-/// bodies, several success responses, typed errors, server variables.
-pub mod operations {
-    include!(concat!(env!("OUT_DIR"), "/operations.rs"));
-}
-
-/// The client of `fixtures/authlib-api.yaml`, the API of the Authlib test
-/// server under `servers/authlib/`.
-pub mod authlib_api {
-    include!(concat!(env!("OUT_DIR"), "/authlib_api.rs"));
-}
-
-/// The client of `fixtures/hostile-docs.yaml`: descriptions with code
-/// blocks, HTML and links in every form. Compiled here so that a code block
-/// that became a doctest fails the workspace's doctest run, and with every
-/// warning denied so that clippy's doc lints pass on what they became.
-pub mod hostile_docs {
-    include!(concat!(env!("OUT_DIR"), "/hostile_docs.rs"));
-}
-
-/// The client of `fixtures/references.yaml`: references into `paths`, a
-/// path variable no parameter declares, OpenAPI 3.1 relaxations.
-pub mod references {
-    include!(concat!(env!("OUT_DIR"), "/references.rs"));
-}
+include!(concat!(env!("OUT_DIR"), "/fixture_clients.rs"));
 
 /// The client of the corpus document written for local servers.
 #[cfg(corpus)]
@@ -91,6 +40,24 @@ pub fn workspace_root() -> PathBuf {
         .to_owned()
 }
 
+/// Every fixture under `tests/fixtures/`, sorted by name: the documents
+/// this crate compiles a client of.
+pub fn fixtures() -> Vec<Fixture> {
+    fixture_list::fixtures_in(&workspace_root().join("tests/fixtures"))
+}
+
+/// Fails the calling test in CI (`CI=true`), where nothing may be skipped,
+/// with `missing` and `in_ci`; elsewhere says the test skipped, with
+/// `missing` and `locally`, and returns `None` for the test to return.
+pub fn skip_outside_ci<T>(missing: &str, in_ci: &str, locally: &str) -> Option<T> {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{missing}; {in_ci}"
+    );
+    eprintln!("skipped: {missing}; {locally}");
+    None
+}
+
 /// `../shared/corpus` beside the checkout. In CI (`CI=true`) its absence
 /// fails the test; elsewhere the caller skips, and this says so.
 pub fn corpus_dir() -> Option<PathBuf> {
@@ -98,13 +65,11 @@ pub fn corpus_dir() -> Option<PathBuf> {
     if dir.is_dir() {
         return Some(dir);
     }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} is missing; CI runs with ../shared beside the checkout",
-        dir.display()
-    );
-    eprintln!("skipped: {} not found beside the checkout", dir.display());
-    None
+    skip_outside_ci(
+        &format!("{} is missing", dir.display()),
+        "CI runs with ../shared beside the checkout",
+        "the corpus tests need it beside the checkout",
+    )
 }
 
 /// The OpenAPI documents (JSON or YAML) in the corpus directory, sorted by
@@ -122,4 +87,40 @@ pub fn corpus_documents(corpus: &std::path::Path) -> Vec<PathBuf> {
         .collect();
     documents.sort();
     documents
+}
+
+#[cfg(test)]
+mod tests {
+    /// The list is the folder: every YAML document, sorted, named as the
+    /// module `build.rs` declares for it.
+    #[test]
+    fn fixtures_are_the_yaml_documents_of_the_folder() {
+        let fixtures = super::fixtures();
+        let names: Vec<&str> = fixtures.iter().map(|f| f.name.as_str()).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted);
+        let fixture = fixtures
+            .iter()
+            .find(|f| f.name == "client_credentials")
+            .expect("fixtures/client-credentials.yaml is listed");
+        assert!(fixture
+            .path
+            .ends_with("tests/fixtures/client-credentials.yaml"));
+        assert!(fixtures
+            .iter()
+            .all(|f| f.path.extension().is_some_and(|e| e == "yaml")));
+        let on_disk = std::fs::read_dir(super::workspace_root().join("tests/fixtures"))
+            .unwrap()
+            .filter(|entry| {
+                entry
+                    .as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|e| e == "yaml")
+            })
+            .count();
+        assert_eq!(fixtures.len(), on_disk);
+    }
 }

@@ -1,41 +1,15 @@
 //! The client of `fixtures/references.yaml` (compiled with every warning
 //! denied in `src/lib.rs`): references into `paths` resolved by the loader,
 //! a path template variable no parameter declares taken as an argument, and
-//! OpenAPI 3.1's optional `responses` and webhooks. A snapshot of the code,
-//! the warnings, and calls against an in-process server showing the URLs
-//! and bodies sent.
+//! OpenAPI 3.1's optional `responses` and webhooks: calls against an
+//! in-process server showing the URLs and bodies sent. The code and the
+//! warnings are snapshots of `tests/type_snapshots.rs` (`references`,
+//! `references_warnings`).
 
-use generator::Options;
 use integration_tests::references::{types, Client};
-use integration_tests::workspace_root;
 use serde_json::json;
 use wiremock::matchers::{body_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-#[test]
-fn references_snapshot_and_warnings() {
-    let spec = workspace_root().join("tests/fixtures/references.yaml");
-    let output = generator::generate(&Options::new(spec)).unwrap_or_else(|e| panic!("{e}"));
-    let warnings: Vec<(&str, &str)> = output
-        .warnings
-        .iter()
-        .map(|w| (w.location.pointer.as_str(), w.message.as_str()))
-        .collect();
-    assert_eq!(
-        warnings,
-        [
-            (
-                "/webhooks",
-                "webhooks are requests the API sends, not ones a client makes; the 1 webhook(s) are not generated"
-            ),
-            (
-                "/paths/~1pets~1{petId}~1toys~1{toyId}/get",
-                "the path template variable `{toyId}` has no path parameter; `get_toy` takes it as a required string argument `toy_id`"
-            ),
-        ]
-    );
-    insta::assert_snapshot!("references", output.code);
-}
 
 fn client(server: &MockServer) -> Client {
     Client::builder()

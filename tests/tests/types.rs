@@ -34,7 +34,8 @@ fn recursive_schemas_round_trip() {
 /// changed; returns the value for further checks.
 fn round_trip<T>(json: serde_json::Value) -> T
 where
-    T: runtime::__private::serde::de::DeserializeOwned + runtime::__private::serde::Serialize,
+    T: runtime::__private_v0_1::serde::de::DeserializeOwned
+        + runtime::__private_v0_1::serde::Serialize,
 {
     let parsed: T = serde_json::from_value(json.clone())
         .unwrap_or_else(|e| panic!("{json} does not deserialise: {e}"));

@@ -6,7 +6,10 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{doc, ident, Context};
-use crate::model::{Api, ApiKeyPlace, ClientAuth, Extensions, FlowKind, Scheme, SchemeKind};
+use crate::model::{
+    Api, ApiKeyPlace, ArgumentKind, Builds, ClientAuth, Constructor, Extensions, Flow, FlowKind,
+    Scheme, SchemeKind,
+};
 
 pub(crate) fn auth_module(api: &Api, ctx: &Context) -> TokenStream {
     let schemes = api.schemes.iter().map(|scheme| scheme_type(scheme, ctx));
@@ -19,12 +22,10 @@ pub(crate) fn auth_module(api: &Api, ctx: &Context) -> TokenStream {
     }
 }
 
-/// One constructor: its name, documentation, arguments (names the model
-/// also uses for environment variables), return type and body.
-struct Constructor {
-    name: &'static str,
+/// How a constructor the model describes is written: its documentation,
+/// return type and body.
+struct Rendering {
     doc: String,
-    arguments: Vec<(&'static str, TokenStream)>,
     returns: TokenStream,
     body: TokenStream,
 }
@@ -36,8 +37,10 @@ fn scheme_type(scheme: &Scheme, ctx: &Context) -> TokenStream {
     let summary = doc(Some(&summary));
     let description = doc(scheme.description.as_deref());
     let separator = scheme.description.as_ref().map(|_| quote!(#[doc = ""]));
-    let constructors = constructors(scheme, ctx);
-    let methods = constructors.iter().map(|c| constructor(c, scheme, ctx));
+    let methods = scheme
+        .constructors
+        .iter()
+        .filter_map(|c| Some(constructor(c, &rendering(c, scheme, ctx)?, ctx)));
     quote! {
         #summary
         #separator
@@ -55,32 +58,36 @@ fn scheme_type(scheme: &Scheme, ctx: &Context) -> TokenStream {
 }
 
 /// A constructor and its `_from_env` twin.
-fn constructor(c: &Constructor, scheme: &Scheme, ctx: &Context) -> TokenStream {
+fn constructor(c: &Constructor, rendering: &Rendering, ctx: &Context) -> TokenStream {
     let private = &ctx.private;
     let name = format_ident!("{}", c.name);
-    let from_env = format_ident!("{}_from_env", c.name);
-    let docs = doc(Some(&c.doc));
-    let params = c.arguments.iter().map(|(arg, ty)| {
-        let arg = format_ident!("{arg}");
+    let from_env = format_ident!("{}", c.from_env);
+    let docs = doc(Some(&rendering.doc));
+    let params = c.arguments.iter().map(|argument| {
+        let arg = format_ident!("{}", argument.name);
+        let ty = match argument.kind {
+            ArgumentKind::Text => quote!(impl ::std::convert::Into<::std::string::String>),
+            ArgumentKind::Secret => quote!(impl ::std::convert::Into<#private::SecretString>),
+            ArgumentKind::Bytes => quote!(impl ::std::convert::Into<::std::vec::Vec<u8>>),
+        };
         quote!(#arg: #ty)
     });
-    let (returns, body) = (&c.returns, &c.body);
+    let (returns, body) = (&rendering.returns, &rendering.body);
     let variables: Vec<String> = c
         .arguments
         .iter()
-        .map(|(arg, _)| format!("{}_{}", scheme.env_prefix, arg.to_uppercase()))
+        .map(|argument| format!("`{}`", argument.env_var))
         .collect();
     let env_doc = super::generated_doc(&format!(
         "[`{}`](Self::{}) with {} read from the environment.",
         c.name,
         c.name,
-        variables
-            .iter()
-            .map(|v| format!("`{v}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        variables.join(", ")
     ));
-    let reads = variables.iter().map(|v| quote!(#private::env_var(#v)?));
+    let reads = c.arguments.iter().map(|argument| {
+        let variable = &argument.env_var;
+        quote!(#private::env_var(#variable)?)
+    });
     quote! {
         #docs
         pub fn #name(#(#params),*) -> #returns {
@@ -196,184 +203,70 @@ fn header_doc(extensions: &Extensions, default: &str) -> String {
     }
 }
 
-fn constructors(scheme: &Scheme, ctx: &Context) -> Vec<Constructor> {
+/// How the constructor `c` of `scheme` is written; `None` for a grant the
+/// scheme has no flow for, which the model never describes.
+fn rendering(c: &Constructor, scheme: &Scheme, ctx: &Context) -> Option<Rendering> {
     let private = &ctx.private;
-    let string = quote!(impl ::std::convert::Into<::std::string::String>);
-    let secret = quote!(impl ::std::convert::Into<#private::SecretString>);
     let extensions = &scheme.extensions;
-    let mut out = Vec::new();
-    match &scheme.kind {
-        SchemeKind::OAuth2 {
-            flows,
-            metadata_url,
-        } => {
-            let settings = token_settings(extensions, ctx);
-            for flow in flows {
-                let mut discovery = TokenStream::new();
-                let (url_argument, url, url_doc) = match (&flow.token_url, metadata_url) {
-                    (Some(url), _) => (None, quote!(#url), format!("Tokens come from `{url}`.")),
-                    (None, Some(metadata)) => {
-                        discovery = quote!(.discovery(#private::Discovery::Document(::std::string::String::from(#metadata))));
-                        (
-                            None,
-                            quote!(""),
-                            format!("The token endpoint is found at run time in the metadata at `{metadata}`."),
-                        )
-                    }
-                    (None, None) => (
-                        Some(("token_url", string.clone())),
-                        quote!(token_url),
-                        "The document gives no token URL for this flow: pass it as `token_url`."
-                            .to_owned(),
-                    ),
-                };
-                let refresh = flow
-                    .refresh_url
-                    .as_ref()
-                    .map(|url| quote!(.refresh_url(#url)));
-                let refresh_doc = flow
-                    .refresh_url
-                    .as_ref()
-                    .map(|url| format!(" Refresh tokens are redeemed at `{url}`."))
-                    .unwrap_or_default();
-                let scopes = scopes_doc(&flow.scopes);
-                let (name, grant, mut arguments, call) = match flow.kind {
-                    FlowKind::ClientCredentials => (
-                        "client_credentials",
-                        "The client credentials grant.",
-                        vec![
-                            ("client_id", string.clone()),
-                            ("client_secret", secret.clone()),
-                        ],
-                        quote!(#private::OAuth2::client_credentials(Self::NAME, #url, client_id, client_secret)),
-                    ),
-                    FlowKind::Password => (
-                        "password",
-                        "The resource owner password grant.",
-                        vec![
-                            ("client_id", string.clone()),
-                            ("client_secret", secret.clone()),
-                            ("username", string.clone()),
-                            ("password", secret.clone()),
-                        ],
-                        quote!(#private::OAuth2::password(Self::NAME, #url, client_id, client_secret, username, password)),
-                    ),
-                    FlowKind::AuthorizationCode => {
-                        // Resolved against the default server; when that is
-                        // relative too, `authorization_url` must set it.
-                        let authorization_url = flow
-                            .resolved
-                            .authorization_url
-                            .as_deref()
-                            .unwrap_or_default();
-                        let all: Vec<&str> = flow.scopes.iter().map(|(s, _)| s.as_str()).collect();
-                        // No declared scopes: none asked for.
-                        let scopes = (!all.is_empty()).then(|| quote!(.scopes([#(#all),*])));
-                        (
-                            "authorization_code",
-                            "The authorization code grant with PKCE: `authorize()` gives the URL to send the user to (`{authorization_url}`), `finish_authorization` takes the code they come back with. Asks for every scope the flow declares unless `scopes` says otherwise.",
-                            vec![("client_id", string.clone()), ("redirect_uri", string.clone())],
-                            quote! {
-                                #private::OAuth2::authorization_code(Self::NAME, #authorization_url, #url, client_id, redirect_uri)
-                                    #scopes
-                            },
-                        )
-                    }
-                    FlowKind::DeviceAuthorization => {
-                        let device_url = flow
-                            .device_authorization_url
-                            .as_deref()
-                            .unwrap_or_default();
-                        let all: Vec<&str> = flow.scopes.iter().map(|(s, _)| s.as_str()).collect();
-                        // No declared scopes: none asked for.
-                        let scopes = (!all.is_empty()).then(|| quote!(.scopes([#(#all),*])));
-                        (
-                            "device_authorization",
-                            "The device authorization grant (RFC 8628): `Client::start_device_authorization(NAME)` gives the code the user enters, `wait()` polls until they did. Asks for every scope the flow declares unless `scopes` says otherwise.",
-                            vec![("client_id", string.clone())],
-                            quote! {
-                                #private::OAuth2::device_authorization(Self::NAME, #device_url, #url, client_id)
-                                    #scopes
-                            },
-                        )
-                    }
-                    // The implicit flow hands the token to a browser; such a
-                    // token is accepted by `access_token`.
-                    FlowKind::Implicit => continue,
-                };
-                arguments.extend(url_argument);
-                let grant = grant.replace(
-                    "{authorization_url}",
-                    flow.resolved
-                        .authorization_url
-                        .as_deref()
-                        .unwrap_or_default(),
-                );
-                out.push(Constructor {
-                    name,
-                    doc: format!("{grant} {url_doc}{refresh_doc}\n\n{scopes}"),
-                    arguments,
-                    returns: quote!(#private::OAuth2),
-                    body: quote!(#call #discovery #refresh #settings),
-                });
-            }
-            out.push(access_token(scheme, ctx));
+    let rendering = match (c.builds, &scheme.kind) {
+        (Builds::Grant(kind), SchemeKind::OAuth2 { flows, metadata_url }) => {
+            let flow = flows.iter().find(|flow| flow.kind == kind)?;
+            grant(flow, metadata_url.as_deref(), extensions, ctx)
         }
-        SchemeKind::OpenIdConnect { url } => {
+        (Builds::Grant(kind), SchemeKind::OpenIdConnect { url }) => {
             let settings = token_settings(extensions, ctx);
             let discovery = quote!(.discovery(#private::Discovery::Document(::std::string::String::from(#url))));
             let found =
                 format!("The token endpoint is found at run time in the metadata at `{url}`.");
-            out.push(Constructor {
-                name: "client_credentials",
-                doc: format!("The client credentials grant. {found}"),
-                arguments: vec![("client_id", string.clone()), ("client_secret", secret.clone())],
+            let (grant, call) = match kind {
+                FlowKind::Password => (
+                    "The resource owner password grant.",
+                    quote!(#private::OAuth2::password(Self::NAME, "", client_id, client_secret, username, password)),
+                ),
+                _ => (
+                    "The client credentials grant.",
+                    quote!(#private::OAuth2::client_credentials(Self::NAME, "", client_id, client_secret)),
+                ),
+            };
+            Rendering {
+                doc: format!("{grant} {found}"),
                 returns: quote!(#private::OAuth2),
-                body: quote!(#private::OAuth2::client_credentials(Self::NAME, "", client_id, client_secret) #discovery #settings),
-            });
-            out.push(Constructor {
-                name: "password",
-                doc: format!("The resource owner password grant. {found}"),
-                arguments: vec![
-                    ("client_id", string.clone()),
-                    ("client_secret", secret.clone()),
-                    ("username", string.clone()),
-                    ("password", secret.clone()),
-                ],
-                returns: quote!(#private::OAuth2),
-                body: quote!(#private::OAuth2::password(Self::NAME, "", client_id, client_secret, username, password) #discovery #settings),
-            });
-            out.push(access_token(scheme, ctx));
+                body: quote!(#call #discovery #settings),
+            }
         }
-        SchemeKind::HttpToken { header_scheme, .. } => {
+        (Builds::Grant(_), _) => return None,
+        (Builds::AccessToken, kind) => access_token(kind, extensions, ctx),
+        (Builds::Token, kind) => {
+            let header_scheme = match kind {
+                SchemeKind::HttpToken { header_scheme, .. } => header_scheme.as_str(),
+                _ => "Bearer",
+            };
             let header = header_setting(extensions, ctx);
             let sent = header_doc(
                 extensions,
                 &format!("Authorization: {header_scheme} <token>"),
             );
-            out.push(Constructor {
-                name: "token",
+            Rendering {
                 doc: format!("A token, {sent}."),
-                arguments: vec![("token", secret.clone())],
                 returns: quote!(#private::Bearer),
                 body: quote!(#private::Bearer::with_auth_scheme(Self::NAME, #header_scheme, token) #header),
-            });
+            }
         }
-        SchemeKind::MutualTls => out.push(Constructor {
-            name: "certificate",
+        (Builds::Certificate, _) => Rendering {
             doc: "A TLS client certificate: PEM holding the certificate chain and its private key, presented on every connection.".to_owned(),
-            arguments: vec![("certificate", quote!(impl ::std::convert::Into<::std::vec::Vec<u8>>))],
             returns: quote!(#private::ClientCertificate),
             body: quote!(#private::ClientCertificate::new(Self::NAME, certificate)),
-        }),
-        SchemeKind::HttpBasic => out.push(Constructor {
-            name: "credentials",
+        },
+        (Builds::Credentials, _) => Rendering {
             doc: "A user name and password, sent as `Authorization: Basic`.".to_owned(),
-            arguments: vec![("username", string.clone()), ("password", secret.clone())],
             returns: quote!(#private::Basic),
             body: quote!(#private::Basic::new(Self::NAME, username, password)),
-        }),
-        SchemeKind::ApiKey { location, name } => {
+        },
+        (Builds::Key, kind) => {
+            let (location, name) = match kind {
+                SchemeKind::ApiKey { location, name } => (*location, name.as_str()),
+                _ => (ApiKeyPlace::Header, ""),
+            };
             let place = match location {
                 ApiKeyPlace::Header => quote!(Header),
                 ApiKeyPlace::Query => quote!(Query),
@@ -389,21 +282,101 @@ fn constructors(scheme: &Scheme, ctx: &Context) -> Vec<Constructor> {
                 || "<key>".to_owned(),
                 |(_, p)| p.replace("{token}", "<key>"),
             );
-            out.push(Constructor {
-                name: "key",
+            Rendering {
                 doc: format!("The API key, sent as `{name}` = `{shown}`."),
-                arguments: vec![("api_key", secret.clone())],
                 returns: quote!(#private::ApiKey),
                 body: quote!(#private::ApiKey::new(Self::NAME, #private::ApiKeyLocation::#place, #name, api_key) #pattern),
-            });
+            }
         }
-    }
-    out
+    };
+    Some(rendering)
 }
 
-fn access_token(scheme: &Scheme, ctx: &Context) -> Constructor {
+/// The constructor of an OAuth2 scheme's `flow`.
+fn grant(
+    flow: &Flow,
+    metadata_url: Option<&str>,
+    extensions: &Extensions,
+    ctx: &Context,
+) -> Rendering {
     let private = &ctx.private;
-    let interactive = match &scheme.kind {
+    let settings = token_settings(extensions, ctx);
+    let mut discovery = TokenStream::new();
+    let (url, url_doc) = match (&flow.token_url, metadata_url) {
+        (Some(url), _) => (quote!(#url), format!("Tokens come from `{url}`.")),
+        (None, Some(metadata)) => {
+            discovery = quote!(.discovery(#private::Discovery::Document(::std::string::String::from(#metadata))));
+            (
+                quote!(""),
+                format!("The token endpoint is found at run time in the metadata at `{metadata}`."),
+            )
+        }
+        (None, None) => (
+            quote!(token_url),
+            "The document gives no token URL for this flow: pass it as `token_url`.".to_owned(),
+        ),
+    };
+    let refresh = flow
+        .refresh_url
+        .as_ref()
+        .map(|url| quote!(.refresh_url(#url)));
+    let refresh_doc = flow
+        .refresh_url
+        .as_ref()
+        .map(|url| format!(" Refresh tokens are redeemed at `{url}`."))
+        .unwrap_or_default();
+    let scopes = scopes_doc(&flow.scopes);
+    let all: Vec<&str> = flow.scopes.iter().map(|(s, _)| s.as_str()).collect();
+    // No declared scopes: none asked for.
+    let ask_all = (!all.is_empty()).then(|| quote!(.scopes([#(#all),*])));
+    let (grant, call) = match flow.kind {
+        FlowKind::Password => (
+            "The resource owner password grant.".to_owned(),
+            quote!(#private::OAuth2::password(Self::NAME, #url, client_id, client_secret, username, password)),
+        ),
+        FlowKind::AuthorizationCode => {
+            // Resolved against the default server; when that is relative
+            // too, `authorization_url` must set it.
+            let authorization_url = flow
+                .resolved
+                .authorization_url
+                .as_deref()
+                .unwrap_or_default();
+            (
+                format!("The authorization code grant with PKCE: `authorize()` gives the URL to send the user to (`{authorization_url}`), `finish_authorization` takes the code they come back with. Asks for every scope the flow declares unless `scopes` says otherwise."),
+                quote! {
+                    #private::OAuth2::authorization_code(Self::NAME, #authorization_url, #url, client_id, redirect_uri)
+                        #ask_all
+                },
+            )
+        }
+        FlowKind::DeviceAuthorization => {
+            let device_url = flow.device_authorization_url.as_deref().unwrap_or_default();
+            (
+                "The device authorization grant (RFC 8628): `client.runtime().start_device_authorization(NAME)` gives the code the user enters, `wait()` polls until they did. Asks for every scope the flow declares unless `scopes` says otherwise.".to_owned(),
+                quote! {
+                    #private::OAuth2::device_authorization(Self::NAME, #device_url, #url, client_id)
+                        #ask_all
+                },
+            )
+        }
+        // The model gives the implicit flow no constructor.
+        FlowKind::ClientCredentials | FlowKind::Implicit => (
+            "The client credentials grant.".to_owned(),
+            quote!(#private::OAuth2::client_credentials(Self::NAME, #url, client_id, client_secret)),
+        ),
+    };
+    Rendering {
+        doc: format!("{grant} {url_doc}{refresh_doc}\n\n{scopes}"),
+        returns: quote!(#private::OAuth2),
+        body: quote!(#call #discovery #refresh #settings),
+    }
+}
+
+/// `access_token`: a token obtained elsewhere.
+fn access_token(kind: &SchemeKind, extensions: &Extensions, ctx: &Context) -> Rendering {
+    let private = &ctx.private;
+    let interactive = match kind {
         SchemeKind::OAuth2 { flows, .. } => flows
             .iter()
             .filter(|f| matches!(f.kind, FlowKind::AuthorizationCode | FlowKind::Implicit))
@@ -411,7 +384,7 @@ fn access_token(scheme: &Scheme, ctx: &Context) -> Constructor {
             .collect::<Vec<_>>(),
         _ => Vec::new(),
     };
-    let sent = header_doc(&scheme.extensions, "Authorization: Bearer <token>");
+    let sent = header_doc(extensions, "Authorization: Bearer <token>");
     let mut text = format!("An access token obtained elsewhere, {sent}.");
     if !interactive.is_empty() {
         text.push_str(&format!(
@@ -419,14 +392,9 @@ fn access_token(scheme: &Scheme, ctx: &Context) -> Constructor {
             interactive.join(" and ")
         ));
     }
-    let header = header_setting(&scheme.extensions, ctx);
-    Constructor {
-        name: "access_token",
+    let header = header_setting(extensions, ctx);
+    Rendering {
         doc: text,
-        arguments: vec![(
-            "access_token",
-            quote!(impl ::std::convert::Into<#private::SecretString>),
-        )],
         returns: quote!(#private::Bearer),
         body: quote!(#private::Bearer::new(Self::NAME, access_token) #header),
     }

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc, format_template, ident, Context};
+use super::{doc, format_template, ident, Context, Template};
 use crate::model::Api;
 
 pub(crate) fn client(api: &Api, ctx: &Context) -> TokenStream {
@@ -16,12 +16,15 @@ pub(crate) fn client(api: &Api, ctx: &Context) -> TokenStream {
         let text = doc(Some(text));
         quote!(#[doc = ""] #text)
     });
+    let example = super::generated_doc(&example(api, ctx));
     let builder_doc = doc(Some(&format!(
         "Starts configuring a client. The base URL is `{base_url}` unless set with `base_url`."
     )));
     quote! {
         #title
         #description
+        #[doc = ""]
+        #example
         #[derive(Debug, Clone)]
         pub struct Client {
             inner: #private::Client,
@@ -52,6 +55,60 @@ pub(crate) fn client(api: &Api, ctx: &Context) -> TokenStream {
             }
         }
     }
+}
+
+/// The use of the client in a few lines, for its documentation (and the
+/// crate's, see [`crate_doc`](super::crate_doc)): the first scheme's first
+/// constructor, the variables of its `_from_env` twin, and the first
+/// operation. A `text` block, which no consumer's doctests compile: it
+/// would need their credentials and a runtime.
+pub(crate) fn example(api: &Api, ctx: &Context) -> String {
+    let mut code = String::from("let client = Client::builder()\n");
+    let mut from_env = String::new();
+    if let Some((scheme, constructor)) = api
+        .schemes
+        .iter()
+        .find_map(|scheme| Some((scheme, scheme.constructors.first()?)))
+    {
+        let arguments: Vec<&str> = constructor.arguments.iter().map(|a| a.name).collect();
+        code.push_str(&format!(
+            "    .auth(auth::{}::{}({}))\n",
+            scheme.rust_name,
+            constructor.name,
+            arguments.join(", ")
+        ));
+        let variables: Vec<String> = constructor
+            .arguments
+            .iter()
+            .map(|a| format!("`{}`", a.env_var))
+            .collect();
+        from_env = format!(
+            "\n`auth::{}::{}()` reads {} from the environment instead.",
+            scheme.rust_name,
+            constructor.from_env,
+            variables.join(", ")
+        );
+    }
+    code.push_str("    .build()?;\n");
+    if let Some(op) = api.operations.first() {
+        let arguments = super::operations::required_arguments(op, ctx);
+        code.push_str(&format!(
+            "let response = client.{}({}).send().await?;\n",
+            op.method_name,
+            arguments.join(", ")
+        ));
+    }
+    format!(
+        "# Example\n\n\
+         Build one client and share it: it holds the connection pool and the\n\
+         token cache. Calls are `async` and need a Tokio runtime; a call's\n\
+         future borrows the client, so run several at once with `tokio::join!`\n\
+         or `futures::future::join_all`, or clone the client (cheaply) into\n\
+         each task you spawn.\n\n\
+         ```text\n{code}```\n\n\
+         Required parameters are the method's arguments, optional ones setters\n\
+         on the builder it returns.{from_env}"
+    )
 }
 
 /// The `server` module, when the first server's URL has variables: an enum
@@ -123,7 +180,7 @@ pub(crate) fn server_module(api: &Api) -> TokenStream {
         }
     });
     // The URL as a `format!` template: variables become `{}`.
-    let (template, args) = format_template(&server.url, |wire| {
+    let url = format_template(&server.url, |wire| {
         let variable = server.variables.iter().find(|v| v.wire == wire)?;
         let name = ident(&variable.name);
         Some(match variable.values {
@@ -140,11 +197,9 @@ pub(crate) fn server_module(api: &Api) -> TokenStream {
             let name = ident(&v.name);
             quote!(let _ = #name;)
         });
-    let body = if args.is_empty() {
-        let url = template.replace("{{", "{").replace("}}", "}");
-        quote!(::std::string::String::from(#url))
-    } else {
-        quote!(::std::format!(#template, #(#args),*))
+    let body = match url {
+        Template::Literal(url) => quote!(::std::string::String::from(#url)),
+        Template::Format(format) => format,
     };
     let url_doc = doc(Some(&format!(
         "`{}` with these values; the document's defaults give `{}`.",

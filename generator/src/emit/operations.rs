@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 
-use super::{doc, format_template, ident, rust_type, Context};
+use super::{doc, format_template, ident, rust_type, Context, Template};
 use crate::model::{
     Alternative, Body, BodyEncoding, ErrorBody, Operation, Param, ParamLocation, ParamStyle,
     PartKind, Payload, Security, StatusMatch, StatusVariant, Success, TypeRef,
@@ -53,10 +53,12 @@ fn client_method(op: &Operation, members: &[Member], ctx: &Context) -> TokenStre
     let method = ident(&op.method_name);
     let builder = ident(&op.builder_name);
     let docs = doc(op.doc.as_deref());
-    let summary = doc(Some(&format!(
-        "`{} {}` (`{}`)",
-        op.http_method, op.path, op.id
-    )));
+    let request = format!("`{} {}`", op.http_method, op.path);
+    let summary = match operation_id(op) {
+        Some(id) => format!("{request} (`{id}`)"),
+        None => request,
+    };
+    let summary = doc(Some(&summary));
     let separator = op.doc.as_ref().map(|_| quote!(#[doc = ""]));
     let deprecated = op.deprecated.then(|| quote!(#[deprecated]));
     let params = members.iter().filter(|m| m.required).map(Member::parameter);
@@ -81,6 +83,22 @@ fn client_method(op: &Operation, members: &[Member], ctx: &Context) -> TokenStre
             #builder { client: self, #(#inits)* #choice_init }
         }
     }
+}
+
+/// The names of the arguments of the operation's `Client` method.
+pub(crate) fn required_arguments(op: &Operation, ctx: &Context) -> Vec<String> {
+    members(op, ctx)
+        .iter()
+        .filter(|m| m.required)
+        .map(|m| m.name.to_string())
+        .collect()
+}
+
+/// The operation's `operationId`; `None` when the document gives none and
+/// its id is its method and path, which the documentation shows anyway.
+fn operation_id(op: &Operation) -> Option<&str> {
+    let method_and_path = format!("{} {}", op.http_method, op.path);
+    (op.id != method_and_path).then_some(op.id.as_str())
 }
 
 /// A field of a request builder: a parameter, the body, or a part of a
@@ -215,15 +233,17 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
         (Path::Literal(path), true) => {
             quote!(let request = self.client.inner.request(#private::Method::#method, #path);)
         }
-        (Path::Format(path), true) => {
-            quote!(let request = self.client.inner.request(#private::Method::#method, &#path);)
-        }
+        (Path::Format { bindings, format }, true) => quote! {
+            #(#bindings)*
+            let request = self.client.inner.request(#private::Method::#method, &#format);
+        },
         (path, false) => {
-            let url = match path {
-                Path::Literal(path) => quote!(::std::string::String::from(#path)),
-                Path::Format(path) => path,
+            let (bindings, url) = match path {
+                Path::Literal(path) => (Vec::new(), quote!(::std::string::String::from(#path))),
+                Path::Format { bindings, format } => (bindings, format),
             };
             quote! {
+                #(#bindings)*
                 let mut url = #url;
                 #(#queries)*
                 let request = self.client.inner.request(#private::Method::#method, &url);
@@ -269,9 +289,13 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
             }
         },
     };
+    let described = match operation_id(op) {
+        Some(id) => format!("A `{id}` request (`{} {}`)", op.http_method, op.path),
+        None => format!("A `{} {}` request", op.http_method, op.path),
+    };
     let struct_doc = super::generated_doc(&format!(
-        "A `{}` request (`{} {}`); send it with [`{}::send`].",
-        op.id, op.http_method, op.path, op.builder_name
+        "{described}; send it with [`{}::send`].",
+        op.builder_name
     ));
     let deprecated = op.deprecated.then(|| quote!(#[allow(deprecated)]));
     quote! {
@@ -706,28 +730,38 @@ fn operation_static(op: &Operation, ctx: &Context) -> TokenStream {
     }
 }
 
-/// The request path: a literal, or `format!` of the parameters serialised
-/// and percent-encoded by the runtime.
+/// The request path: a literal, or `format!` of the path parameters, each
+/// first bound to its name serialised and percent-encoded by the runtime.
 enum Path {
     Literal(String),
-    Format(TokenStream),
+    Format {
+        bindings: Vec<TokenStream>,
+        format: TokenStream,
+    },
 }
 
 fn path_expression(op: &Operation, ctx: &Context) -> Path {
     let private = &ctx.private;
-    let (template, args) = format_template(&op.path, |wire| {
+    let mut bindings = Vec::new();
+    let mut bound: Vec<&str> = Vec::new();
+    let template = format_template(&op.path, |wire| {
         // An undeclared template variable stays as written.
         let param = op
             .params
             .iter()
             .find(|p| p.location == ParamLocation::Path && p.wire == wire)?;
-        let field = ident(&param.name);
-        let (style, explode) = (style_path(param.style, ctx), param.explode);
-        Some(quote!(#private::path_param(#wire, &self.#field, #style, #explode)))
+        let name = ident(&param.name);
+        if !bound.contains(&param.name.as_str()) {
+            bound.push(&param.name);
+            let (style, explode) = (style_path(param.style, ctx), param.explode);
+            bindings.push(quote! {
+                let #name = #private::path_param(#wire, &self.#name, #style, #explode);
+            });
+        }
+        Some(quote!(#name))
     });
-    if args.is_empty() {
-        Path::Literal(template.replace("{{", "{").replace("}}", "}"))
-    } else {
-        Path::Format(quote!(::std::format!(#template, #(#args),*)))
+    match template {
+        Template::Literal(path) => Path::Literal(path),
+        Template::Format(format) => Path::Format { bindings, format },
     }
 }

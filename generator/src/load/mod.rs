@@ -15,20 +15,27 @@ mod refs;
 mod repair;
 mod swagger2;
 mod syntax;
+mod walk;
 
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 
-use crate::error::{escape_pointer_token, Error, Location, Warning};
+use crate::diagnostics::Diagnostics;
+use crate::error::{Error, Location, Warning};
+use crate::pointer;
 
 /// A loaded document.
 #[derive(Debug)]
 pub(crate) struct Document {
-    /// The document as given on the command line or to the builder.
-    pub(crate) file: PathBuf,
+    /// The file, to locate pointers into it.
+    pub(crate) source: Source,
     /// The parsed, normalised document.
     pub(crate) api: openapiv3::OpenAPI,
+    /// The normalised document as JSON, which `api` was read from: where
+    /// the model follows a `$ref` to a place other than a component
+    /// (`#/components/schemas/Pet/properties/id`).
+    pub(crate) json: serde_json::Value,
     /// Every file read.
     pub(crate) files_read: Vec<PathBuf>,
     /// What the loader worked around, at pointers into the file as written.
@@ -41,9 +48,45 @@ pub(crate) struct Document {
         reason = "read by the security model once it supports these schemes"
     )]
     pub(crate) extra_schemes: Vec<(String, ExtraScheme)>,
-    /// The file was Swagger 2.0: pointers into the converted document are
+}
+
+/// The file a document was read from: what locates a JSON pointer in it.
+#[derive(Debug)]
+pub(crate) struct Source {
+    /// The document as given on the command line or to the builder.
+    pub(crate) file: PathBuf,
+    /// The file's text, where the lines of pointers are found.
+    pub(super) text: String,
+    /// The file is Swagger 2.0: pointers into the converted document are
     /// mapped back to the 2.0 layout where there is one.
-    from_swagger2: bool,
+    pub(super) swagger2: bool,
+}
+
+impl Source {
+    /// The file at `file`, which holds `text`.
+    pub(crate) fn new(file: PathBuf, text: String) -> Self {
+        Source {
+            file,
+            text,
+            swagger2: false,
+        }
+    }
+
+    /// The place `pointer` names, with its line when it can be found. A
+    /// pointer into a converted Swagger 2.0 document names the place it
+    /// came from (`/components/schemas/Pet` is `/definitions/Pet`).
+    pub(crate) fn at(&self, pointer: &str) -> Location {
+        let pointer = if self.swagger2 {
+            swagger2::original_pointer(pointer)
+        } else {
+            pointer.to_owned()
+        };
+        Location {
+            file: self.file.clone(),
+            line: syntax::line_of(&self.text, &pointer),
+            pointer,
+        }
+    }
 }
 
 /// Security from a 3.1 or 3.2 document that `openapiv3` cannot represent.
@@ -66,37 +109,13 @@ pub(crate) enum ExtraScheme {
 }
 
 impl Document {
-    /// A location in this document.
-    pub(crate) fn at(&self, pointer: impl Into<String>) -> Location {
-        let pointer = pointer.into();
-        Location {
-            file: self.file.clone(),
-            pointer: if self.from_swagger2 {
-                swagger2::original_pointer(&pointer)
-            } else {
-                pointer
-            },
-            line: None,
-        }
-    }
-
     /// The file name, for the `@generated` header.
     pub(crate) fn file_name(&self) -> String {
-        self.file
+        self.source
+            .file
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default()
-    }
-}
-
-/// Problems the loader worked around, each at a JSON pointer into the file
-/// as written; they become [`Warning`]s.
-#[derive(Debug, Default)]
-pub(super) struct Notes(Vec<(String, String)>);
-
-impl Notes {
-    pub(super) fn push(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
-        self.0.push((pointer.into(), message.into()));
     }
 }
 
@@ -134,102 +153,56 @@ pub(crate) fn load_within(
         column: e.column,
         message: e.message,
     })?;
-    let at = |pointer: &str| Location {
-        file: path.to_owned(),
-        pointer: pointer.to_owned(),
-        line: syntax::line_of(&text, pointer),
-    };
+    let mut source = Source::new(path.to_owned(), text);
     let mut files_read = vec![path.to_owned()];
     for overlay in overlays {
         files_read.push(overlay.clone());
         overlay::apply(&mut value, overlay, path)?;
     }
-    let version = check_version(&value, &at)?;
-    files_read.extend(bundle::bundle(
-        &mut value,
-        path,
-        &text,
-        version == Version::Swagger2,
-        &root_dir,
-    )?);
-    let problems = refs::normalise(&mut value, version == Version::Swagger2);
-    let mut errors: Vec<Error> = problems
-        .into_iter()
-        .map(|problem| Error::Document {
-            location: at(&problem.pointer),
-            message: problem.message,
-            hint: Some(problem.hint.to_owned()),
-        })
-        .collect();
-    match errors.len() {
-        0 => {}
-        1 => return Err(errors.remove(0)),
-        _ => return Err(Error::Many(errors)),
-    }
-    let mut notes = Notes::default();
+    let version = check_version(&value, &source)?;
+    // Every pointer from here on is mapped back to the file as written.
+    source.swagger2 = version == Version::Swagger2;
+    let diagnostics = Diagnostics::new(&source);
+    files_read.extend(bundle::bundle(&mut value, &source, &diagnostics, &root_dir));
+    diagnostics.check_errors()?;
+    refs::normalise(&mut value, source.swagger2, &diagnostics);
+    diagnostics.check_errors()?;
     let mut extra_schemes = Vec::new();
     match version {
-        Version::Swagger2 => value = swagger2::convert(&value, &mut notes),
+        Version::Swagger2 => value = swagger2::convert(&value, &diagnostics),
         Version::OpenApi30 => {}
-        Version::OpenApi31 => extra_schemes = openapi31::normalise(&mut value, &mut notes),
+        Version::OpenApi31 => extra_schemes = openapi31::normalise(&mut value, &diagnostics),
     }
-    // The repairs see the converted document; their warnings point into
-    // the document as written where it has the same place.
-    let mut repairs = Notes::default();
-    repair::repair(&mut value, &mut repairs);
-    for (pointer, message) in repairs.0 {
-        match version {
-            Version::Swagger2 => notes.push(swagger2::original_pointer(&pointer), message),
-            _ => notes.push(pointer, message),
-        }
-    }
-    // Errors point into the document as written where it has the same place.
-    let at_converted = |pointer: &str| {
-        if version == Version::Swagger2 {
-            at(&swagger2::original_pointer(pointer))
-        } else {
-            at(pointer)
-        }
-    };
+    // The repairs see the converted document; the source maps their
+    // pointers back to the document as written where it has the same place.
+    repair::repair(&mut value, &diagnostics);
     // Deserialised without tracking the path first: tracking costs a tenth
     // of generating a large document, and only an error needs the path.
     let api = <openapiv3::OpenAPI as serde::Deserialize>::deserialize(&value)
         .or_else(|_| serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&value));
-    let api = api.map_err(|e| {
-        let problems = narrow(&value);
-        let mut errors: Vec<Error> = problems
-            .into_iter()
-            .map(|(pointer, message)| Error::Document {
-                location: at_converted(&pointer),
-                message: syntax::redact(&message),
-                hint: None,
-            })
-            .collect();
-        match errors.len() {
-            0 => Error::Document {
-                location: at_converted(&pointer_of(e.path())),
+    let api = match api {
+        Ok(api) => api,
+        Err(e) => {
+            for (pointer, message) in narrow(&value) {
+                diagnostics.error_at(&pointer, syntax::redact(&message), None);
+            }
+            // Where serde lost the path, the narrowed errors say more.
+            let unnarrowed = Error::Document {
+                location: source.at(&pointer_of(e.path())),
                 message: syntax::redact(&e.inner().to_string()),
                 hint: None,
-            },
-            1 => errors.remove(0),
-            _ => Error::Many(errors),
+            };
+            return Err(diagnostics.check_errors().err().unwrap_or(unnarrowed));
         }
-    })?;
-    let warnings = notes
-        .0
-        .into_iter()
-        .map(|(pointer, message)| Warning {
-            location: at(&pointer),
-            message,
-        })
-        .collect();
+    };
+    let warnings = diagnostics.check()?;
     Ok(Document {
-        file: path.to_owned(),
+        source,
         api,
+        json: value,
         files_read,
         warnings,
         extra_schemes,
-        from_swagger2: version == Version::Swagger2,
     })
 }
 
@@ -256,10 +229,8 @@ fn reference_root(path: &Path, ref_root: Option<&Path>) -> Result<PathBuf, Error
 
 const SUPPORTED: &str = "Swagger 2.0 and OpenAPI 3.0, 3.1 and 3.2 documents are supported";
 
-fn check_version(
-    value: &serde_json::Value,
-    at: &dyn Fn(&str) -> Location,
-) -> Result<Version, Error> {
+fn check_version(value: &serde_json::Value, source: &Source) -> Result<Version, Error> {
+    let at = |pointer: &str| source.at(pointer);
     let Some(object) = value.as_object() else {
         return Err(Error::Document {
             location: at(""),
@@ -322,11 +293,7 @@ fn narrow(value: &serde_json::Value) -> Vec<(String, String)> {
                 continue;
             }
             if let Err(e) = serde_path_to_error::deserialize::<_, T>(entry) {
-                let pointer = format!(
-                    "{prefix}/{}{}",
-                    escape_pointer_token(key),
-                    pointer_of(e.path())
-                );
+                let pointer = format!("{prefix}/{}{}", pointer::escape(key), pointer_of(e.path()));
                 problems.push((pointer, e.inner().to_string()));
             }
         }
@@ -360,7 +327,7 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
             Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
             Segment::Map { key } => {
                 pointer.push('/');
-                pointer.push_str(&escape_pointer_token(key));
+                pointer.push_str(&pointer::escape(key));
             }
             Segment::Enum { .. } | Segment::Unknown => {}
         }
@@ -525,6 +492,33 @@ mod tests {
         // In the other order the second overlay's target does not exist yet.
         let err = load(&spec, &[second, first]).unwrap_err();
         assert!(err.to_string().contains("second.yaml:4: at #/actions/0/target: action 0: target `$.securityDefinitions.oauth.tokenUrl` matches nothing in overlaid-2.0.yaml"), "{err}");
+    }
+
+    #[test]
+    fn the_models_warnings_carry_lines_in_the_layout_as_written() {
+        for (name, text, pointer, line) in [
+            (
+                "model-lines.yaml",
+                "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a/{id}:\n    get:\n      responses: {'200': {description: ok}}\n",
+                "/paths/~1a~1{id}/get",
+                5,
+            ),
+            (
+                "model-lines-2.0.yaml",
+                "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\ndefinitions:\n  Both:\n    allOf: [{type: string}, {type: integer}]\n",
+                "/definitions/Both",
+                5,
+            ),
+        ] {
+            let document = load_text(name, text).unwrap_or_else(|e| panic!("{e}"));
+            let api = crate::model::build(&document).unwrap();
+            let warning = api
+                .warnings
+                .iter()
+                .find(|w| w.location.pointer.starts_with(pointer))
+                .unwrap_or_else(|| panic!("{name}: {:?}", api.warnings));
+            assert_eq!(warning.location.line, Some(line), "{warning}");
+        }
     }
 
     #[test]

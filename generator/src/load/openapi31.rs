@@ -11,18 +11,19 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{ExtraScheme, Notes};
-use crate::error::escape_pointer_token;
+use super::walk::METHODS;
+use super::ExtraScheme;
+use crate::diagnostics::Diagnostics;
+use crate::pointer;
 
 /// Path item keys holding operations (3.2 adds `query`, which the 3.0 model
 /// has no place for; it is normalised all the same).
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace", "query",
-];
-
 /// Normalises the document in place and returns the security the 3.0 model
 /// cannot hold.
-pub(super) fn normalise(root: &mut Value, notes: &mut Notes) -> Vec<(String, ExtraScheme)> {
+pub(super) fn normalise(
+    root: &mut Value,
+    diagnostics: &Diagnostics<'_>,
+) -> Vec<(String, ExtraScheme)> {
     let Some(doc) = root.as_object_mut() else {
         return Vec::new();
     };
@@ -33,7 +34,7 @@ pub(super) fn normalise(root: &mut Value, notes: &mut Notes) -> Vec<(String, Ext
             hooks.keys().filter(|key| !key.starts_with("x-")).count()
         });
         if count > 0 {
-            notes.push(
+            diagnostics.warn(
                 "/webhooks",
                 format!("webhooks are requests the API sends, not ones a client makes; the {count} webhook(s) are not generated"),
             );
@@ -44,11 +45,11 @@ pub(super) fn normalise(root: &mut Value, notes: &mut Notes) -> Vec<(String, Ext
         doc.insert("paths".to_owned(), json!({}));
     }
     let extra = security_schemes(doc);
-    let mut walker = Walker { notes };
+    let mut walker = Walker { diagnostics };
     if let Some(Value::Object(paths)) = doc.get_mut("paths") {
         for (path, item) in paths.iter_mut() {
             if !path.starts_with("x-") {
-                walker.path_item(item, &format!("/paths/{}", escape_pointer_token(path)));
+                walker.path_item(item, &pointer::join("/paths", path));
             }
         }
     }
@@ -127,7 +128,7 @@ fn security_schemes(doc: &mut Map<String, Value>) -> Vec<(String, ExtraScheme)> 
 
 /// Walks the places that hold schemas and normalises each schema.
 struct Walker<'n> {
-    notes: &'n mut Notes,
+    diagnostics: &'n Diagnostics<'n>,
 }
 
 impl Walker<'_> {
@@ -137,7 +138,7 @@ impl Walker<'_> {
                 continue;
             };
             for (key, entry) in entries.iter_mut() {
-                let pointer = format!("/components/{kind}/{}", escape_pointer_token(key));
+                let pointer = format!("/components/{kind}/{}", pointer::escape(key));
                 match kind.as_str() {
                     "schemas" => self.schema(entry, &pointer),
                     "parameters" | "headers" => self.parameter(entry, &pointer),
@@ -230,17 +231,15 @@ impl Walker<'_> {
             return;
         };
         for (media_type, entry) in content.iter_mut() {
-            let pointer = format!("{pointer}/{}", escape_pointer_token(media_type));
+            let pointer = pointer::join(pointer, media_type);
             if let Some(schema) = entry.get_mut("schema") {
                 self.schema(schema, &format!("{pointer}/schema"));
             }
             if let Some(Value::Object(encodings)) = entry.get_mut("encoding") {
                 for (property, encoding) in encodings.iter_mut() {
                     if let Some(headers) = encoding.get_mut("headers") {
-                        let pointer = format!(
-                            "{pointer}/encoding/{}/headers",
-                            escape_pointer_token(property)
-                        );
+                        let pointer =
+                            format!("{pointer}/encoding/{}/headers", pointer::escape(property));
                         self.map(headers, &pointer, Self::parameter);
                     }
                 }
@@ -261,11 +260,7 @@ impl Walker<'_> {
         if let Value::Object(map) = map {
             for (key, value) in map.iter_mut() {
                 if !key.starts_with("x-") {
-                    each(
-                        self,
-                        value,
-                        &format!("{pointer}/{}", escape_pointer_token(key)),
-                    );
+                    each(self, value, &pointer::join(pointer, key));
                 }
             }
         }
@@ -298,23 +293,20 @@ impl Walker<'_> {
         exclusive_bounds(object);
         content_encoding(object);
         if let Some(Value::Array(_)) = object.get("items") {
-            self.notes.push(
+            self.diagnostics.warn(
                 format!("{pointer}/items"),
                 "`items` as a list (tuple validation) has no OpenAPI 3.0 equivalent; the items are left untyped",
             );
             object.insert("items".to_owned(), json!({}));
         }
         for (key, value) in object.iter_mut() {
-            let pointer = format!("{pointer}/{}", escape_pointer_token(key));
+            let pointer = pointer::join(pointer, key);
             match key.as_str() {
                 "properties" | "patternProperties" | "$defs" | "definitions"
                 | "dependentSchemas" => {
                     if let Value::Object(map) = value {
                         for (name, schema) in map.iter_mut() {
-                            self.schema(
-                                schema,
-                                &format!("{pointer}/{}", escape_pointer_token(name)),
-                            );
+                            self.schema(schema, &pointer::join(&pointer, name));
                         }
                     }
                 }
@@ -862,7 +854,7 @@ mod tests {
             warnings[0].ends_with("31-webhooks-only.yaml:3: at #/webhooks: webhooks are requests the API sends, not ones a client makes; the 1 webhook(s) are not generated"),
             "{warnings:?}"
         );
-        let code = crate::generate(&crate::Options::new(&document.file))
+        let code = crate::generate(&crate::Options::new(&document.source.file))
             .unwrap()
             .code;
         assert!(code.contains("pub mod builders {"), "{code}");

@@ -8,8 +8,9 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::jsonpath::{self, Query, Step};
-use super::syntax;
-use crate::error::{Error, Location};
+use super::{syntax, Source};
+use crate::diagnostics::Diagnostics;
+use crate::error::Error;
 
 const SHAPE_HINT: &str = "an overlay is a document with `overlay: 1.0.0` and a list of `actions`, each with a `target` (a JSONPath such as `$.components`) and `update` or `remove: true`";
 
@@ -27,12 +28,9 @@ pub(super) fn apply(document: &mut Value, path: &Path, spec: &Path) -> Result<()
         column: e.column,
         message: e.message,
     })?;
+    let source = Source::new(path.to_owned(), text);
     let problem = |pointer: &str, message: String, hint: Option<&str>| Error::Document {
-        location: Location {
-            file: path.to_owned(),
-            pointer: pointer.to_owned(),
-            line: syntax::line_of(&text, pointer),
-        },
+        location: source.at(pointer),
         message,
         hint: hint.map(str::to_owned),
     };
@@ -67,11 +65,11 @@ pub(super) fn apply(document: &mut Value, path: &Path, spec: &Path) -> Result<()
         || spec.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let mut errors = Vec::new();
+    let diagnostics = Diagnostics::new(&source);
     for (index, action) in actions.iter().enumerate() {
         let pointer = format!("/actions/{index}");
         let Some(target) = action.get("target").and_then(Value::as_str) else {
-            errors.push(problem(
+            diagnostics.error(problem(
                 &pointer,
                 format!("action {index} has no `target`"),
                 Some(SHAPE_HINT),
@@ -82,7 +80,7 @@ pub(super) fn apply(document: &mut Value, path: &Path, spec: &Path) -> Result<()
         let query = match Query::parse(target) {
             Ok(query) => query,
             Err(reason) => {
-                errors.push(problem(
+                diagnostics.error(problem(
                     &target_pointer,
                     format!("action {index}: target `{target}` is not a JSONPath: {reason}"),
                     Some("targets are RFC 9535 JSONPath queries, such as `$.paths['/pets'].get` or `$.components.securitySchemes`"),
@@ -94,7 +92,7 @@ pub(super) fn apply(document: &mut Value, path: &Path, spec: &Path) -> Result<()
             None | Some(Value::Null) => false,
             Some(Value::Bool(remove)) => *remove,
             Some(_) => {
-                errors.push(problem(
+                diagnostics.error(problem(
                     &format!("{pointer}/remove"),
                     format!("action {index}: `remove` must be true or false"),
                     None,
@@ -104,7 +102,7 @@ pub(super) fn apply(document: &mut Value, path: &Path, spec: &Path) -> Result<()
         };
         let update = action.get("update");
         if !remove && update.is_none() {
-            errors.push(problem(
+            diagnostics.error(problem(
                 &pointer,
                 format!("action {index} has neither `update` nor `remove: true`"),
                 Some(SHAPE_HINT),
@@ -113,7 +111,7 @@ pub(super) fn apply(document: &mut Value, path: &Path, spec: &Path) -> Result<()
         }
         let locations = query.locate(document);
         if locations.is_empty() {
-            errors.push(problem(
+            diagnostics.error(problem(
                 &target_pointer,
                 format!("action {index}: target `{target}` matches nothing in {spec_name}"),
                 Some("the target is matched against the document as written, after the actions before it: a Swagger 2.0 document has `definitions` and `securityDefinitions`, not `components`"),
@@ -122,7 +120,7 @@ pub(super) fn apply(document: &mut Value, path: &Path, spec: &Path) -> Result<()
         }
         if remove {
             if locations.iter().any(Vec::is_empty) {
-                errors.push(problem(
+                diagnostics.error(problem(
                     &target_pointer,
                     format!("action {index}: target `{target}` selects the whole document, which cannot be removed"),
                     None,
@@ -138,11 +136,8 @@ pub(super) fn apply(document: &mut Value, path: &Path, spec: &Path) -> Result<()
             }
         }
     }
-    match errors.len() {
-        0 => Ok(()),
-        1 => Err(errors.remove(0)),
-        _ => Err(Error::Many(errors)),
-    }
+    diagnostics.check()?;
+    Ok(())
 }
 
 /// Removes every selected node. Later array items and descendants go

@@ -21,8 +21,10 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
-use super::bundle::{replace_keeping_siblings, set_reference, Kind, Node, Slot};
-use crate::error::escape_pointer_token;
+use super::bundle::{replace_keeping_siblings, set_reference};
+use super::walk::{self, Kind, Node, Slot, Visitor};
+use crate::diagnostics::Diagnostics;
+use crate::pointer;
 
 /// The node a local `$ref` (`#` followed by a JSON pointer) names, or `None`
 /// when the reference points into another file or at nothing. The fragment
@@ -38,36 +40,8 @@ pub(super) fn target(root: &Value, fragment: &str) -> Option<String> {
     if root.pointer(fragment).is_some() {
         return Some(fragment.to_owned());
     }
-    let decoded = percent_decode(fragment);
+    let decoded = pointer::percent_decode(fragment);
     root.pointer(&decoded).map(|_| decoded)
-}
-
-/// `%XX` escapes decoded, where they make UTF-8; `text` as it is otherwise.
-pub(super) fn percent_decode(text: &str) -> String {
-    if !text.contains('%') {
-        return text.to_owned();
-    }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        let hex = |b: Option<&u8>| b.and_then(|b| char::from(*b).to_digit(16));
-        match (
-            bytes[index],
-            hex(bytes.get(index + 1)),
-            hex(bytes.get(index + 2)),
-        ) {
-            (b'%', Some(high), Some(low)) => {
-                out.push(u8::try_from(high * 16 + low).unwrap_or(b'?'));
-                index += 3;
-            }
-            (byte, _, _) => {
-                out.push(byte);
-                index += 1;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
 }
 
 /// Chains of references longer than this are an error.
@@ -80,24 +54,15 @@ const MAX_NESTING: usize = 16;
 /// several others could otherwise grow the document exponentially.
 const MAX_INLINED: usize = 10_000;
 
-/// A reference [`normalise`] cannot rewrite: where it stands in the
-/// document (after bundling), what is wrong, and what to do.
-#[derive(Debug)]
-pub(super) struct Problem {
-    pub(super) pointer: String,
-    pub(super) message: String,
-    pub(super) hint: &'static str,
-}
-
 /// Rewrites the local references of a bundled document (see the module
 /// documentation) in the layout it is written in: `swagger2` for Swagger
 /// 2.0, before it is converted. References inside callbacks are left to
-/// the repair that inlines callbacks. Returns the references that cannot be
-/// rewritten: cycles and chains that never reach a value, values that
-/// contain the reference to themselves.
-pub(super) fn normalise(root: &mut Value, swagger2: bool) -> Vec<Problem> {
+/// the repair that inlines callbacks. Reports the references that cannot be
+/// rewritten as errors: cycles and chains that never reach a value, values
+/// that contain the reference to themselves.
+pub(super) fn normalise(root: &mut Value, swagger2: bool, diagnostics: &Diagnostics<'_>) {
     if !needs_rewriting(root, root, swagger2) {
-        return Vec::new();
+        return;
     }
     let snapshot = root.clone();
     let taken = schema_slot(swagger2)
@@ -115,18 +80,13 @@ pub(super) fn normalise(root: &mut Value, swagger2: bool) -> Vec<Problem> {
         hoisted: HashMap::new(),
         taken,
         additions: Vec::new(),
-        problems: Vec::new(),
+        diagnostics,
     };
-    resolver.walk(root, Kind::Root, "");
-    let Resolver {
-        additions,
-        mut problems,
-        ..
-    } = resolver;
+    walk::walk(&mut resolver, root, Kind::Root, "");
+    let additions = resolver.additions;
     if !additions.is_empty() {
-        add_schemas(root, swagger2, additions, &mut problems);
+        add_schemas(root, swagger2, additions, diagnostics);
     }
-    problems
 }
 
 /// Where schema components live.
@@ -198,77 +158,29 @@ struct Resolver<'s> {
     taken: HashSet<String>,
     /// The schemas made components, in the order they were first named.
     additions: Vec<(String, Value)>,
-    problems: Vec<Problem>,
+    diagnostics: &'s Diagnostics<'s>,
+}
+
+impl Visitor for Resolver<'_> {
+    fn reference(&mut self, value: &mut Value, reference: &str, node: Node, pointer: &str) {
+        self.rewrite(value, reference, node, pointer);
+    }
+
+    /// Callbacks are inlined by the repair, and never generated.
+    fn enter_callback(&mut self) -> bool {
+        false
+    }
 }
 
 impl Resolver<'_> {
-    fn walk(&mut self, value: &mut Value, kind: Kind, pointer: &str) {
-        match kind {
-            Kind::Root | Kind::Components => {
-                let Value::Object(members) = value else {
-                    return;
-                };
-                for (key, child) in members.iter_mut() {
-                    let member = match kind {
-                        Kind::Root => super::bundle::root_member(key),
-                        _ => super::bundle::components_member(key),
-                    };
-                    if let Some(member) = member {
-                        let pointer = format!("{pointer}/{}", escape_pointer_token(key));
-                        self.walk(child, member, &pointer);
-                    }
-                }
-            }
-            Kind::Each(node, names) => match value {
-                Value::Object(entries) => {
-                    for (key, child) in entries.iter_mut() {
-                        if names || !key.starts_with("x-") {
-                            let pointer = format!("{pointer}/{}", escape_pointer_token(key));
-                            self.walk(child, Kind::Node(node), &pointer);
-                        }
-                    }
-                }
-                Value::Array(items) => {
-                    for (index, child) in items.iter_mut().enumerate() {
-                        self.walk(child, Kind::Node(node), &format!("{pointer}/{index}"));
-                    }
-                }
-                _ => {}
-            },
-            // Callbacks are inlined by the repair, and never generated.
-            Kind::Node(Node::Callback) => {}
-            Kind::Node(node) => {
-                let Value::Object(members) = value else {
-                    return;
-                };
-                for (key, child) in members.iter_mut() {
-                    if key == "$ref" || key.starts_with("x-") {
-                        continue;
-                    }
-                    if let Some(member) = node.member(key, child) {
-                        let pointer = format!("{pointer}/{}", escape_pointer_token(key));
-                        self.walk(child, member, &pointer);
-                    }
-                }
-                if let Some(reference) = members.get("$ref").and_then(Value::as_str) {
-                    let reference = reference.to_owned();
-                    self.reference(value, &reference, node, pointer);
-                }
-            }
-        }
-    }
-
-    fn problem(&mut self, pointer: &str, message: String, hint: &'static str) {
-        self.problems.push(Problem {
-            pointer: pointer.to_owned(),
-            message,
-            hint,
-        });
+    fn problem(&self, pointer: &str, message: String, hint: &str) {
+        self.diagnostics
+            .error_at(pointer, message, Some(hint.to_owned()));
     }
 
     /// Rewrites the reference object `value` (of kind `node`, at `pointer`)
     /// to name a component entry, or replaces it by what it names.
-    fn reference(&mut self, value: &mut Value, reference: &str, node: Node, pointer: &str) {
+    fn rewrite(&mut self, value: &mut Value, reference: &str, node: Node, pointer: &str) {
         // References to other files were bundled, remote ones refused, and
         // ones naming nothing reported, before this pass.
         let Some(first) = reference
@@ -367,7 +279,7 @@ impl Resolver<'_> {
         self.inlined += 1;
         let mut content = self.snapshot.pointer(pointer).cloned()?;
         self.inlining.push(pointer.to_owned());
-        self.walk(&mut content, Kind::Node(node), pointer);
+        walk::walk(self, &mut content, Kind::Node(node), pointer);
         self.inlining.pop();
         Some(content)
     }
@@ -403,7 +315,7 @@ impl Resolver<'_> {
                 self.additions.push((name.clone(), Value::Null));
                 let mut content = self.snapshot.pointer(&first).cloned().unwrap_or_default();
                 self.inlining.push(first.clone());
-                self.walk(&mut content, Kind::Node(Node::Schema), &first);
+                walk::walk(self, &mut content, Kind::Node(Node::Schema), &first);
                 self.inlining.pop();
                 self.additions[index].1 = content;
                 name
@@ -433,33 +345,13 @@ impl Resolver<'_> {
     /// A schema component name from the last token of `pointer`, made of
     /// letters, digits, `.`, `-` and `_`, and not yet taken.
     fn unique_name(&mut self, pointer: &str) -> String {
-        let last = pointer
-            .rsplit('/')
-            .next()
-            .unwrap_or("")
-            .replace("~1", "/")
-            .replace("~0", "~");
-        let mut base: String = last
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        if base.is_empty() || base.starts_with(|c: char| c.is_ascii_digit()) {
-            base = format!("Schema{base}");
-        }
-        let mut name = base.clone();
-        let mut suffix = 2;
-        while self.taken.contains(&name) {
-            name = format!("{base}{suffix}");
-            suffix += 1;
-        }
-        self.taken.insert(name.clone());
-        name
+        let last = pointer::last(pointer).unwrap_or_default();
+        let base = if last.is_empty() || last.starts_with(|c: char| c.is_ascii_digit()) {
+            format!("Schema{last}")
+        } else {
+            last
+        };
+        walk::unique_name(&base, &mut self.taken)
     }
 }
 
@@ -470,7 +362,7 @@ fn entry_name(pointer: &str, slot: Slot) -> Option<String> {
         rest = rest.strip_prefix('/')?.strip_prefix(key)?;
     }
     let name = rest.strip_prefix('/')?;
-    (!name.contains('/')).then(|| name.replace("~1", "/").replace("~0", "~"))
+    (!name.contains('/')).then(|| pointer::unescape(name))
 }
 
 /// Adds the schemas made components to the document.
@@ -478,7 +370,7 @@ fn add_schemas(
     root: &mut Value,
     swagger2: bool,
     additions: Vec<(String, Value)>,
-    problems: &mut Vec<Problem>,
+    diagnostics: &Diagnostics<'_>,
 ) {
     let slot = schema_slot(swagger2);
     let mut node = &mut *root;
@@ -492,12 +384,11 @@ fn add_schemas(
     }
     let Value::Object(schemas) = node else {
         let pointer: String = slot.0.iter().map(|key| format!("/{key}")).collect();
-        problems.push(Problem {
-            pointer,
-            message: "schemas named by references cannot be added here: this is not an object"
-                .to_owned(),
-            hint: "schema components are an object keyed by name",
-        });
+        diagnostics.error_at(
+            &pointer,
+            "schemas named by references cannot be added here: this is not an object",
+            Some("schema components are an object keyed by name".to_owned()),
+        );
         return;
     };
     for (name, schema) in additions {

@@ -9,12 +9,10 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::{refs, Notes};
-use crate::error::escape_pointer_token;
-
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use super::refs;
+use super::walk::METHODS_3_0 as METHODS;
+use crate::diagnostics::Diagnostics;
+use crate::pointer;
 
 /// How deeply callbacks inlined from references may nest before the rest is
 /// dropped (a callback whose operations refer to the callback again would
@@ -22,16 +20,16 @@ const METHODS: &[&str] = &[
 const MAX_CALLBACK_DEPTH: usize = 4;
 
 /// Applies every repair to a 3.0 document.
-pub(super) fn repair(root: &mut Value, notes: &mut Notes) {
-    keywords::repair(root, notes);
-    callback_references(root, notes);
+pub(super) fn repair(root: &mut Value, diagnostics: &Diagnostics<'_>) {
+    keywords::repair(root, diagnostics);
+    callback_references(root, diagnostics);
 }
 
 /// OpenAPI 3.0 allows a Reference Object for each entry of an operation's
 /// `callbacks`; `openapiv3` reads those entries as callbacks only, and would
 /// take `$ref` for a path item. Each reference is replaced by the callback
 /// it names; one that names nothing usable is dropped with a warning.
-fn callback_references(root: &mut Value, notes: &mut Notes) {
+fn callback_references(root: &mut Value, diagnostics: &Diagnostics<'_>) {
     let mut references = Vec::new();
     for_each_operation(root, &mut |op, _| collect(op, &mut references, 0));
     if references.is_empty() {
@@ -48,7 +46,7 @@ fn callback_references(root: &mut Value, notes: &mut Notes) {
         })
         .collect();
     for_each_operation_mut(root, &mut |op, pointer| {
-        inline(op, pointer, &targets, 0, notes);
+        inline(op, pointer, &targets, 0, diagnostics);
     });
 }
 
@@ -68,12 +66,12 @@ fn for_each_operation(root: &Value, visit: &mut dyn FnMut(&Value, &str)) {
         };
         let in_callbacks = prefix != "/paths";
         for (key, entry) in entries {
-            let pointer = format!("{prefix}/{}", escape_pointer_token(key));
+            let pointer = pointer::join(prefix, key);
             let items: Vec<(String, &Value)> = if in_callbacks {
                 match entry {
                     Value::Object(callback) => callback
                         .iter()
-                        .map(|(k, v)| (format!("{pointer}/{}", escape_pointer_token(k)), v))
+                        .map(|(k, v)| (pointer::join(&pointer, k), v))
                         .collect(),
                     _ => Vec::new(),
                 }
@@ -95,7 +93,7 @@ fn for_each_operation(root: &Value, visit: &mut dyn FnMut(&Value, &str)) {
 fn for_each_operation_mut(root: &mut Value, visit: &mut dyn FnMut(&mut Value, &str)) {
     if let Some(Value::Object(paths)) = root.get_mut("paths") {
         for (key, item) in paths.iter_mut() {
-            let pointer = format!("/paths/{}", escape_pointer_token(key));
+            let pointer = pointer::join("/paths", key);
             operations_mut(item, &pointer, visit);
         }
     }
@@ -104,10 +102,10 @@ fn for_each_operation_mut(root: &mut Value, visit: &mut dyn FnMut(&mut Value, &s
         .and_then(|c| c.get_mut("callbacks"))
     {
         for (key, callback) in callbacks.iter_mut() {
-            let pointer = format!("/components/callbacks/{}", escape_pointer_token(key));
+            let pointer = pointer::join("/components/callbacks", key);
             if let Value::Object(callback) = callback {
                 for (expression, item) in callback.iter_mut() {
-                    let pointer = format!("{pointer}/{}", escape_pointer_token(expression));
+                    let pointer = pointer::join(&pointer, expression);
                     operations_mut(item, &pointer, visit);
                 }
             }
@@ -160,14 +158,14 @@ fn inline(
     pointer: &str,
     targets: &HashMap<String, Value>,
     depth: usize,
-    notes: &mut Notes,
+    diagnostics: &Diagnostics<'_>,
 ) {
     let Some(Value::Object(callbacks)) = op.get_mut("callbacks") else {
         return;
     };
     let mut dropped = Vec::new();
     for (name, callback) in callbacks.iter_mut() {
-        let pointer = format!("{pointer}/callbacks/{}", escape_pointer_token(name));
+        let pointer = format!("{pointer}/callbacks/{}", pointer::escape(name));
         if let Some(reference) = callback.get("$ref") {
             let reference = match reference {
                 Value::String(reference) => reference.clone(),
@@ -176,7 +174,7 @@ fn inline(
             match targets.get(&reference) {
                 Some(target) if depth < MAX_CALLBACK_DEPTH => *callback = target.clone(),
                 Some(_) => {
-                    notes.push(
+                    diagnostics.warn(
                         &pointer,
                         format!("callback `$ref: {reference}` nests too deeply (does it refer to itself?); the callback is left out"),
                     );
@@ -184,7 +182,7 @@ fn inline(
                     continue;
                 }
                 None => {
-                    notes.push(
+                    diagnostics.warn(
                         &pointer,
                         format!("callback `$ref: {reference}` does not name a callback in this document; the callback is left out"),
                     );
@@ -195,9 +193,9 @@ fn inline(
         }
         if let Value::Object(items) = callback {
             for (expression, item) in items.iter_mut() {
-                let pointer = format!("{pointer}/{}", escape_pointer_token(expression));
+                let pointer = pointer::join(&pointer, expression);
                 operations_mut(item, &pointer, &mut |op, pointer| {
-                    inline(op, pointer, targets, depth + 1, notes);
+                    inline(op, pointer, targets, depth + 1, diagnostics);
                 });
             }
         }

@@ -6,8 +6,9 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{refs, Notes};
-use crate::error::escape_pointer_token;
+use super::refs;
+use crate::diagnostics::Diagnostics;
+use crate::pointer;
 
 /// The media type assumed when a document lists none.
 const JSON: &str = "application/json";
@@ -40,7 +41,7 @@ const SCHEMA_KEYWORDS: &[&str] = &[
 /// Converts a Swagger 2.0 document (an object with `swagger: "2.0"`) to an
 /// OpenAPI 3.0.3 document. What cannot be converted faithfully is noted at
 /// its pointer in the 2.0 document.
-pub(super) fn convert(root: &Value, notes: &mut Notes) -> Value {
+pub(super) fn convert(root: &Value, diagnostics: &Diagnostics<'_>) -> Value {
     let empty = Map::new();
     let doc = root.as_object().unwrap_or(&empty);
     let converter = Converter {
@@ -51,18 +52,18 @@ pub(super) fn convert(root: &Value, notes: &mut Notes) -> Value {
     let mut out = Map::new();
     out.insert("openapi".to_owned(), json!("3.0.3"));
     copy(doc, &mut out, &["info", "externalDocs"]);
-    let servers = servers(doc, notes);
+    let servers = servers(doc, diagnostics);
     if !servers.is_empty() {
         out.insert("servers".to_owned(), Value::Array(servers));
     }
     copy(doc, &mut out, &["security", "tags"]);
     let paths = match doc.get("paths") {
-        Some(Value::Object(paths)) => Value::Object(converter.paths(paths, notes)),
+        Some(Value::Object(paths)) => Value::Object(converter.paths(paths, diagnostics)),
         Some(other) => other.clone(),
         None => json!({}),
     };
     out.insert("paths".to_owned(), paths);
-    let components = converter.components(doc, notes);
+    let components = converter.components(doc, diagnostics);
     if !components.is_empty() {
         out.insert("components".to_owned(), Value::Object(components));
     }
@@ -79,13 +80,17 @@ struct Converter<'a> {
 }
 
 impl Converter<'_> {
-    fn paths(&self, paths: &Map<String, Value>, notes: &mut Notes) -> Map<String, Value> {
+    fn paths(
+        &self,
+        paths: &Map<String, Value>,
+        diagnostics: &Diagnostics<'_>,
+    ) -> Map<String, Value> {
         let mut out = Map::new();
         for (path, item) in paths {
-            let pointer = format!("/paths/{}", escape_pointer_token(path));
+            let pointer = pointer::join("/paths", path);
             let converted = match item {
                 Value::Object(item) if !path.starts_with("x-") => {
-                    Value::Object(self.path_item(item, &pointer, notes))
+                    Value::Object(self.path_item(item, &pointer, diagnostics))
                 }
                 other => other.clone(),
             };
@@ -98,7 +103,7 @@ impl Converter<'_> {
         &self,
         item: &Map<String, Value>,
         pointer: &str,
-        notes: &mut Notes,
+        diagnostics: &Diagnostics<'_>,
     ) -> Map<String, Value> {
         let mut out = Map::new();
         if let Some(Value::String(reference)) = item.get("$ref") {
@@ -111,7 +116,7 @@ impl Converter<'_> {
             shared.into_iter().partition(|p| p.payload.is_none());
         let path_params: Vec<Value> = path_params
             .into_iter()
-            .map(|p| self.parameter(p, notes))
+            .map(|p| self.parameter(p, diagnostics))
             .collect();
         for (key, value) in item {
             if METHODS.contains(&key.as_str()) {
@@ -120,7 +125,7 @@ impl Converter<'_> {
                         op,
                         &format!("{pointer}/{key}"),
                         &path_payload,
-                        notes,
+                        diagnostics,
                     )),
                     other => other.clone(),
                 };
@@ -181,7 +186,7 @@ impl Converter<'_> {
         op: &Map<String, Value>,
         pointer: &str,
         path_payload: &[Param<'_>],
-        notes: &mut Notes,
+        diagnostics: &Diagnostics<'_>,
     ) -> Map<String, Value> {
         let consumes = media_types(op.get("consumes")).or(&self.consumes);
         let produces = media_types(op.get("produces")).or(&self.produces);
@@ -205,12 +210,12 @@ impl Converter<'_> {
         let parameters: Vec<Value> = own
             .iter()
             .filter(|p| p.payload.is_none())
-            .map(|p| self.parameter(p.clone(), notes))
+            .map(|p| self.parameter(p.clone(), diagnostics))
             .collect();
         if !parameters.is_empty() {
             out.insert("parameters".to_owned(), Value::Array(parameters));
         }
-        if let Some(body) = self.request_body(&payload, &consumes, notes) {
+        if let Some(body) = self.request_body(&payload, &consumes, diagnostics) {
             out.insert("requestBody".to_owned(), body);
         }
         let responses = match op.get("responses") {
@@ -241,7 +246,7 @@ impl Converter<'_> {
         &self,
         payload: &[&Param<'_>],
         consumes: &[String],
-        notes: &mut Notes,
+        diagnostics: &Diagnostics<'_>,
     ) -> Option<Value> {
         let bodies: Vec<&&Param<'_>> = payload
             .iter()
@@ -253,13 +258,13 @@ impl Converter<'_> {
             .collect();
         if let Some(body) = bodies.first() {
             if bodies.len() > 1 {
-                notes.push(
+                diagnostics.warn(
                     &bodies[1].pointer,
                     "an operation has at most one body parameter; only the first is used",
                 );
             }
             if let Some(first) = form.first() {
-                notes.push(
+                diagnostics.warn(
                     &first.pointer,
                     "an operation cannot have both body and formData parameters; the form parameters are left out",
                 );
@@ -297,7 +302,7 @@ impl Converter<'_> {
         let mut has_file = false;
         for param in &form {
             let Some(name) = param.value.get("name").and_then(Value::as_str) else {
-                notes.push(
+                diagnostics.warn(
                     &param.pointer,
                     "a formData parameter without a name is left out",
                 );
@@ -345,17 +350,21 @@ impl Converter<'_> {
     }
 
     /// A non-body parameter, or a `$ref` to one.
-    fn parameter(&self, param: Param<'_>, notes: &mut Notes) -> Value {
+    fn parameter(&self, param: Param<'_>, diagnostics: &Diagnostics<'_>) -> Value {
         let Some(object) = param.value.as_object() else {
             return param.value.clone();
         };
         if let Some(Value::String(reference)) = object.get("$ref") {
             return json!({ "$ref": rewrite_ref(reference) });
         }
-        convert_parameter(object, &param.pointer, notes)
+        convert_parameter(object, &param.pointer, diagnostics)
     }
 
-    fn components(&self, doc: &Map<String, Value>, notes: &mut Notes) -> Map<String, Value> {
+    fn components(
+        &self,
+        doc: &Map<String, Value>,
+        diagnostics: &Diagnostics<'_>,
+    ) -> Map<String, Value> {
         let mut out = Map::new();
         if let Some(Value::Object(definitions)) = doc.get("definitions") {
             let schemas: Map<String, Value> = definitions
@@ -379,9 +388,9 @@ impl Converter<'_> {
                 if matches!(place, Some("body" | "formData")) {
                     continue;
                 }
-                let pointer = format!("/parameters/{}", escape_pointer_token(name));
+                let pointer = pointer::join("/parameters", name);
                 let value = match param.as_object() {
-                    Some(object) => convert_parameter(object, &pointer, notes),
+                    Some(object) => convert_parameter(object, &pointer, diagnostics),
                     None => param.clone(),
                 };
                 converted.insert(name.clone(), value);
@@ -394,8 +403,8 @@ impl Converter<'_> {
             let schemes: Map<String, Value> = definitions
                 .iter()
                 .map(|(name, scheme)| {
-                    let pointer = format!("/securityDefinitions/{}", escape_pointer_token(name));
-                    (name.clone(), security_scheme(scheme, &pointer, notes))
+                    let pointer = pointer::join("/securityDefinitions", name);
+                    (name.clone(), security_scheme(scheme, &pointer, diagnostics))
                 })
                 .collect();
             out.insert("securitySchemes".to_owned(), Value::Object(schemes));
@@ -499,7 +508,7 @@ impl OrFallback for Vec<String> {
 
 /// One server per scheme; a relative URL (the base path) when there is no
 /// host.
-fn servers(doc: &Map<String, Value>, notes: &mut Notes) -> Vec<Value> {
+fn servers(doc: &Map<String, Value>, diagnostics: &Diagnostics<'_>) -> Vec<Value> {
     let base_path = doc
         .get("basePath")
         .and_then(Value::as_str)
@@ -522,7 +531,7 @@ fn servers(doc: &Map<String, Value>, notes: &mut Notes) -> Vec<Value> {
         _ => Vec::new(),
     };
     if schemes.is_empty() {
-        notes.push(
+        diagnostics.warn(
             "/host",
             "the document names a host but no `schemes`; https is assumed",
         );
@@ -656,7 +665,11 @@ fn parameter_schema(param: &Value) -> Value {
     Value::Object(out)
 }
 
-fn convert_parameter(param: &Map<String, Value>, pointer: &str, notes: &mut Notes) -> Value {
+fn convert_parameter(
+    param: &Map<String, Value>,
+    pointer: &str,
+    diagnostics: &Diagnostics<'_>,
+) -> Value {
     let place = param.get("in").and_then(Value::as_str).unwrap_or("");
     let mut out = Map::new();
     copy(param, &mut out, &["name", "in", "description"]);
@@ -681,7 +694,7 @@ fn convert_parameter(param: &Map<String, Value>, pointer: &str, notes: &mut Note
             ("pipes", "query") => ("pipeDelimited", false),
             ("csv", _) => ("simple", false),
             (other, _) => {
-                notes.push(
+                diagnostics.warn(
                     format!("{pointer}/collectionFormat"),
                     format!("collectionFormat `{other}` has no OpenAPI 3.0 equivalent for {place} parameters; comma-separated values are used"),
                 );
@@ -720,7 +733,7 @@ fn convert_header(header: &Value) -> Value {
 /// `basic` to http basic, `apiKey` unchanged, `oauth2` with its one flow
 /// under `flows`: `application` → clientCredentials, `password`,
 /// `accessCode` → authorizationCode, `implicit`.
-fn security_scheme(scheme: &Value, pointer: &str, notes: &mut Notes) -> Value {
+fn security_scheme(scheme: &Value, pointer: &str, diagnostics: &Diagnostics<'_>) -> Value {
     let Some(object) = scheme.as_object() else {
         return scheme.clone();
     };
@@ -745,7 +758,7 @@ fn security_scheme(scheme: &Value, pointer: &str, notes: &mut Notes) -> Value {
                         Some(other) => format!("unknown OAuth2 flow `{other}`; the scheme declares no flows (expected implicit, password, application or accessCode)"),
                         None => "the OAuth2 scheme has no `flow`; the scheme declares no flows".to_owned(),
                     };
-                    notes.push(format!("{pointer}/flow"), message);
+                    diagnostics.warn(format!("{pointer}/flow"), message);
                     out.insert("flows".to_owned(), json!({}));
                     copy_extensions(object, &mut out);
                     return Value::Object(out);
@@ -756,7 +769,8 @@ fn security_scheme(scheme: &Value, pointer: &str, notes: &mut Notes) -> Value {
                 let value = object.get(*url).cloned().unwrap_or_else(|| {
                     // A missing token URL is reported by the security model.
                     if *url == "authorizationUrl" {
-                        notes.push(pointer, format!("the {name} flow has no authorizationUrl"));
+                        diagnostics
+                            .warn(pointer, format!("the {name} flow has no authorizationUrl"));
                     }
                     json!("")
                 });
@@ -802,330 +816,4 @@ fn copy_extensions(from: &Map<String, Value>, to: &mut Map<String, Value>) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::{load_json, load_text};
-    use serde_json::json;
-
-    const HEAD: &str = "swagger: '2.0'\ninfo: {title: t, version: '1'}\n";
-
-    #[test]
-    fn servers_from_host_base_path_and_schemes() {
-        let text = format!(
-            "{HEAD}host: api.example.com\nbasePath: /v1/\nschemes: [https, http]\npaths: {{}}\n"
-        );
-        let (api, document) = load_json("s2-servers.yaml", &text);
-        assert_eq!(
-            api["servers"],
-            json!([{"url": "https://api.example.com/v1"}, {"url": "http://api.example.com/v1"}])
-        );
-        assert!(document.warnings.is_empty());
-
-        let text = format!("{HEAD}basePath: /api\npaths: {{}}\n");
-        let (api, _) = load_json("s2-servers-relative.yaml", &text);
-        assert_eq!(api["servers"], json!([{"url": "/api"}]));
-
-        let text = format!("{HEAD}host: h.example\npaths: {{}}\n");
-        let (api, document) = load_json("s2-servers-no-scheme.yaml", &text);
-        assert_eq!(api["servers"], json!([{"url": "https://h.example"}]));
-        assert_eq!(document.warnings.len(), 1);
-        assert_eq!(document.warnings[0].location.pointer, "/host");
-    }
-
-    #[test]
-    fn definitions_become_component_schemas_with_refs_rewritten() {
-        let text = format!(
-            "{HEAD}paths: {{}}
-definitions:
-  Pet:
-    type: object
-    discriminator: kind
-    properties:
-      kind: {{type: string}}
-      owner: {{$ref: '#/definitions/Owner'}}
-      photo: {{type: file}}
-      nick: {{type: string, x-nullable: true}}
-      tags: {{type: array, items: {{$ref: '#/definitions/Tag'}}}}
-  Owner: {{allOf: [{{$ref: '#/definitions/Tag'}}]}}
-  Tag: {{type: string}}
-"
-        );
-        let (api, _) = load_json("s2-definitions.yaml", &text);
-        let pet = &api["components"]["schemas"]["Pet"];
-        assert_eq!(pet["discriminator"], json!({"propertyName": "kind"}));
-        assert_eq!(
-            pet["properties"]["owner"]["$ref"],
-            "#/components/schemas/Owner"
-        );
-        assert_eq!(
-            pet["properties"]["photo"],
-            json!({"type": "string", "format": "binary"})
-        );
-        assert_eq!(pet["properties"]["nick"]["nullable"], true);
-        assert_eq!(
-            pet["properties"]["tags"]["items"]["$ref"],
-            "#/components/schemas/Tag"
-        );
-        assert_eq!(
-            api["components"]["schemas"]["Owner"]["allOf"][0]["$ref"],
-            "#/components/schemas/Tag"
-        );
-    }
-
-    #[test]
-    fn body_parameters_become_request_bodies_in_the_consumed_media_types() {
-        let text = format!(
-            "{HEAD}consumes: [application/json]
-parameters:
-  PetBody: {{name: pet, in: body, required: true, schema: {{$ref: '#/definitions/Pet'}}}}
-  Limit: {{name: limit, in: query, type: integer}}
-paths:
-  /pets:
-    post:
-      parameters:
-        - $ref: '#/parameters/PetBody'
-        - $ref: '#/parameters/Limit'
-      responses: {{'200': {{description: ok}}}}
-    put:
-      consumes: [application/xml, application/merge-patch+json]
-      parameters:
-        - {{name: pet, in: body, description: the pet, schema: {{type: object}}}}
-      responses: {{'200': {{description: ok}}}}
-definitions:
-  Pet: {{type: object}}
-"
-        );
-        let (api, _) = load_json("s2-body.yaml", &text);
-        let post = &api["paths"]["/pets"]["post"];
-        assert_eq!(
-            post["parameters"],
-            json!([{"$ref": "#/components/parameters/Limit"}])
-        );
-        assert_eq!(
-            post["requestBody"],
-            json!({"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}, "required": true})
-        );
-        let put = &api["paths"]["/pets"]["put"];
-        let content = put["requestBody"]["content"].as_object().unwrap();
-        let media_types: Vec<&String> = content.keys().collect();
-        assert_eq!(
-            media_types,
-            ["application/xml", "application/merge-patch+json"]
-        );
-        assert_eq!(put["requestBody"]["description"], "the pet");
-        assert!(put["requestBody"].get("required").is_none());
-        // Body parameters have no place among 3.0 component parameters.
-        let components = api["components"]["parameters"].as_object().unwrap();
-        assert_eq!(components.keys().collect::<Vec<_>>(), ["Limit"]);
-        assert_eq!(components["Limit"]["schema"], json!({"type": "integer"}));
-    }
-
-    #[test]
-    fn form_parameters_become_form_bodies() {
-        let text = format!(
-            "{HEAD}paths:
-  /login:
-    parameters:
-      - {{name: client, in: formData, type: string, required: true}}
-    post:
-      parameters:
-        - {{name: user, in: formData, type: string, required: true, description: who}}
-        - {{name: remember, in: formData, type: boolean}}
-      responses: {{'200': {{description: ok}}}}
-  /upload:
-    post:
-      parameters:
-        - {{name: file, in: formData, type: file}}
-      responses: {{'200': {{description: ok}}}}
-  /typed:
-    post:
-      consumes: [multipart/form-data]
-      parameters:
-        - {{name: a, in: formData, type: string}}
-      responses: {{'200': {{description: ok}}}}
-"
-        );
-        let (api, _) = load_json("s2-form.yaml", &text);
-        let login = &api["paths"]["/login"];
-        assert!(login.get("parameters").is_none(), "{login}");
-        let body = &login["post"]["requestBody"];
-        assert_eq!(body["required"], true);
-        let schema = &body["content"]["application/x-www-form-urlencoded"]["schema"];
-        assert_eq!(schema["required"], json!(["client", "user"]));
-        assert_eq!(
-            schema["properties"]["user"],
-            json!({"type": "string", "description": "who"})
-        );
-        assert_eq!(schema["properties"]["remember"], json!({"type": "boolean"}));
-        let upload = &api["paths"]["/upload"]["post"]["requestBody"]["content"];
-        assert_eq!(
-            upload["multipart/form-data"]["schema"]["properties"]["file"],
-            json!({"type": "string", "format": "binary"})
-        );
-        assert!(
-            api["paths"]["/typed"]["post"]["requestBody"]["content"]["multipart/form-data"]
-                .is_object()
-        );
-    }
-
-    #[test]
-    fn responses_take_the_produced_media_types() {
-        let text = format!(
-            "{HEAD}produces: [application/json, application/xml]
-responses:
-  NotFound: {{description: missing, schema: {{$ref: '#/definitions/Error'}}}}
-paths:
-  /pets:
-    get:
-      produces: [application/vnd.pets+json]
-      responses:
-        '200':
-          description: ok
-          headers: {{X-Rate: {{type: integer, description: left}}}}
-          schema: {{type: array, items: {{type: string}}}}
-          examples: {{application/vnd.pets+json: [a]}}
-        '204': {{description: none}}
-        '404': {{$ref: '#/responses/NotFound'}}
-definitions:
-  Error: {{type: object}}
-"
-        );
-        let (api, _) = load_json("s2-responses.yaml", &text);
-        let responses = &api["paths"]["/pets"]["get"]["responses"];
-        assert_eq!(
-            responses["200"]["content"],
-            json!({"application/vnd.pets+json": {"schema": {"type": "array", "items": {"type": "string"}}, "example": ["a"]}})
-        );
-        assert_eq!(
-            responses["200"]["headers"]["X-Rate"],
-            json!({"description": "left", "schema": {"type": "integer"}, "style": "simple"})
-        );
-        assert!(responses["204"].get("content").is_none());
-        assert_eq!(responses["404"]["$ref"], "#/components/responses/NotFound");
-        let not_found = &api["components"]["responses"]["NotFound"]["content"];
-        let media_types: Vec<&String> = not_found.as_object().unwrap().keys().collect();
-        assert_eq!(media_types, ["application/json", "application/xml"]);
-    }
-
-    #[test]
-    fn security_definitions_become_schemes_with_flows() {
-        let text = format!(
-            "{HEAD}paths: {{}}
-security:
-  - Client Authentication: [read]
-securityDefinitions:
-  Client Authentication: {{type: oauth2, flow: application, tokenUrl: 'https://a/token', scopes: {{read: r}}}}
-  pw: {{type: oauth2, flow: password, tokenUrl: /token, scopes: {{}}}}
-  code: {{type: oauth2, flow: accessCode, authorizationUrl: 'https://a/auth', tokenUrl: 'https://a/token'}}
-  imp: {{type: oauth2, flow: implicit, authorizationUrl: 'https://a/auth', scopes: {{x: y}}}}
-  basic: {{type: basic, description: b}}
-  key: {{type: apiKey, in: header, name: X-Key}}
-"
-        );
-        let (api, document) = load_json("s2-security.yaml", &text);
-        let schemes = &api["components"]["securitySchemes"];
-        assert_eq!(
-            schemes["Client Authentication"]["flows"],
-            json!({"clientCredentials": {"tokenUrl": "https://a/token", "scopes": {"read": "r"}}})
-        );
-        assert_eq!(schemes["pw"]["flows"]["password"]["tokenUrl"], "/token");
-        assert_eq!(
-            schemes["code"]["flows"]["authorizationCode"],
-            json!({"authorizationUrl": "https://a/auth", "tokenUrl": "https://a/token", "scopes": {}})
-        );
-        assert_eq!(
-            schemes["imp"]["flows"]["implicit"]["scopes"],
-            json!({"x": "y"})
-        );
-        assert_eq!(
-            schemes["basic"],
-            json!({"type": "http", "scheme": "basic", "description": "b"})
-        );
-        assert_eq!(
-            schemes["key"],
-            json!({"type": "apiKey", "in": "header", "name": "X-Key"})
-        );
-        assert_eq!(
-            api["security"],
-            json!([{"Client Authentication": ["read"]}])
-        );
-        assert!(document.warnings.is_empty(), "{:?}", document.warnings);
-        let model = crate::model::build(&document).unwrap();
-        assert_eq!(model.schemes[0].key, "Client Authentication");
-    }
-
-    #[test]
-    fn collection_formats_become_styles() {
-        let text = format!(
-            "{HEAD}paths:
-  /a/{{ids}}:
-    get:
-      parameters:
-        - {{name: ids, in: path, type: array, items: {{type: integer}}}}
-        - {{name: csv, in: query, type: array, items: {{type: string}}}}
-        - {{name: multi, in: query, type: array, collectionFormat: multi, items: {{type: string}}}}
-        - {{name: pipes, in: query, type: array, collectionFormat: pipes, items: {{type: string}}}}
-        - {{name: tsv, in: query, type: array, collectionFormat: tsv, items: {{type: string}}}}
-      responses: {{'200': {{description: ok}}}}
-"
-        );
-        let (api, document) = load_json("s2-collections.yaml", &text);
-        let params = api["paths"]["/a/{ids}"]["get"]["parameters"]
-            .as_array()
-            .unwrap();
-        let styles: Vec<(&str, &str, bool)> = params
-            .iter()
-            .map(|p| {
-                (
-                    p["name"].as_str().unwrap(),
-                    p["style"].as_str().unwrap(),
-                    p["explode"].as_bool().unwrap(),
-                )
-            })
-            .collect();
-        assert_eq!(
-            styles,
-            [
-                ("ids", "simple", false),
-                ("csv", "form", false),
-                ("multi", "form", true),
-                ("pipes", "pipeDelimited", false),
-                ("tsv", "form", false),
-            ]
-        );
-        assert_eq!(params[0]["required"], true);
-        assert_eq!(
-            params[0]["schema"],
-            json!({"type": "array", "items": {"type": "integer"}})
-        );
-        assert_eq!(document.warnings.len(), 1);
-        assert!(document.warnings[0]
-            .location
-            .pointer
-            .ends_with("/4/collectionFormat"));
-    }
-
-    #[test]
-    fn errors_and_warnings_point_into_the_swagger_layout() {
-        let text = format!("{HEAD}paths: {{}}\nsecurityDefinitions:\n  broken: {{type: oauth2, flow: password}}\n  bad: {{type: apiKey, in: body, name: k}}\n");
-        let err = load_text("s2-errors.yaml", &text).unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("s2-errors.yaml:6: at #/securityDefinitions/bad"),
-            "{err}"
-        );
-        let text = format!(
-            "{HEAD}paths: {{}}\nsecurityDefinitions:\n  pw: {{type: oauth2, flow: password}}\n"
-        );
-        let (_, document) = load_json("s2-warnings.yaml", &text);
-        let model = crate::model::build(&document).unwrap();
-        assert!(
-            model
-                .warnings
-                .iter()
-                .any(|w| w.location.pointer == "/securityDefinitions/pw/flows"
-                    && w.message.contains("token URL")),
-            "{:?}",
-            model.warnings
-        );
-    }
-}
+mod tests;

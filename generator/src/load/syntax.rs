@@ -128,8 +128,7 @@ pub(crate) fn line_of(text: &str, pointer: &str) -> Option<usize> {
         return Some(1);
     }
     let mut offset = 0;
-    for token in pointer.split('/').skip(1) {
-        let key = token.replace("~1", "/").replace("~0", "~");
+    for key in crate::pointer::tokens(pointer) {
         if let Ok(index) = key.parse::<usize>() {
             // Items of block sequences are followed; numbers may also be
             // keys (status codes); in flow sequences and JSON arrays the line

@@ -6,8 +6,8 @@
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use crate::error::Warning;
-use crate::load::Document;
+use crate::diagnostics::Diagnostics;
+use crate::pointer;
 
 /// `x-client-authentication`.
 pub(crate) const CLIENT_AUTHENTICATION: &str = "x-client-authentication";
@@ -58,17 +58,12 @@ impl Extensions {
 
 /// Reads the known extensions, warning about malformed ones.
 pub(crate) fn read(
-    document: &Document,
     pointer: &str,
     extensions: &IndexMap<String, Value>,
-    warnings: &mut Vec<Warning>,
+    diagnostics: &Diagnostics<'_>,
 ) -> Extensions {
-    let mut warn = |name: &str, message: String| {
-        warnings.push(Warning {
-            location: document.at(format!("{pointer}/{name}")),
-            message,
-        });
-    };
+    let warn =
+        |name: &str, message: String| diagnostics.warn(pointer::join(pointer, name), message);
     let mut out = Extensions::default();
     if let Some(value) = extensions.get(CLIENT_AUTHENTICATION) {
         out.client_auth = match value.as_str() {
@@ -87,7 +82,7 @@ pub(crate) fn read(
             }
         };
     }
-    let mut pairs = |name: &str| -> Vec<(String, String)> {
+    let pairs = |name: &str| -> Vec<(String, String)> {
         let Some(value) = extensions.get(name) else {
             return Vec::new();
         };

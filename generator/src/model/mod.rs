@@ -2,17 +2,21 @@
 //! and Rust name decided, as plain data. `emit` writes it without looking at
 //! the document again; `inspect` reports it.
 
+mod constructors;
 mod extensions;
 pub(crate) mod names;
 mod operations;
 mod security;
 mod types;
+mod urls;
 
+use crate::diagnostics::Diagnostics;
 use crate::error::{Error, Warning};
 use crate::load::Document;
 
+pub(crate) use constructors::{ArgumentKind, Builds, Constructor};
 pub(crate) use extensions::{ClientAuth, Extensions};
-pub(crate) use security::{ApiKeyPlace, FlowKind, Scheme, SchemeKind, Security};
+pub(crate) use security::{ApiKeyPlace, Flow, FlowKind, Scheme, SchemeKind, Security};
 
 /// One API, ready to emit.
 #[derive(Debug)]
@@ -375,19 +379,22 @@ pub(crate) enum ErrorBody {
     },
 }
 
-/// Builds the model of a loaded document, collecting every error.
+/// Builds the model of a loaded document. Every part reports what it finds
+/// to one [`Diagnostics`]: the build fails with every error reported, or
+/// the model carries the loader's warnings and its own.
 pub(crate) fn build(document: &Document) -> Result<Api, Error> {
     let api = &document.api;
-    let mut warnings = document.warnings.clone();
-    let mut types = types::TypeBuilder::new(document);
+    let diagnostics = Diagnostics::new(&document.source);
+    let mut types = types::TypeBuilder::new(document, &diagnostics);
     types.declare_components();
-    let schemes = security::schemes(document, &mut warnings);
+    let schemes = security::schemes(document, &diagnostics);
     let base_url = security::base_url(api);
     let server = server(api);
-    let operations = operations::operations(document, &mut types, &schemes, &mut warnings)?;
-    let (types, type_warnings, examples) = types.finish();
-    warnings.extend(type_warnings);
+    let operations = operations::operations(document, &mut types, &schemes, &diagnostics);
+    let (types, examples) = types.finish();
     let schemes = security::resolve_urls(schemes, &base_url);
+    let mut warnings = document.warnings.clone();
+    warnings.extend(diagnostics.check()?);
     Ok(Api {
         source: document.file_name(),
         title: api.info.title.clone(),

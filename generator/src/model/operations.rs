@@ -13,8 +13,9 @@ use super::{
     Alternative, Body, BodyEncoding, EncodingChoice, ErrorBody, Operation, Param, ParamLocation,
     ParamStyle, Part, PartKind, Payload, StatusMatch, StatusVariant, Success, TypeRef,
 };
-use crate::error::{escape_pointer_token, Error, Warning};
+use crate::diagnostics::Diagnostics;
 use crate::load::{media_essence, Document};
+use crate::pointer;
 
 /// Client methods that operations cannot take.
 const CLIENT_METHODS: &[&str] = &["builder", "base_url", "runtime", "clone", "fmt"];
@@ -23,22 +24,22 @@ pub(crate) fn operations(
     document: &Document,
     types: &mut TypeBuilder<'_>,
     schemes: &[Scheme],
-    warnings: &mut Vec<Warning>,
-) -> Result<Vec<Operation>, Error> {
+    diagnostics: &Diagnostics<'_>,
+) -> Vec<Operation> {
     let mut method_names = Namespace::with_reserved(CLIENT_METHODS);
     let mut builder_names = Namespace::default();
     let mut operations = Vec::new();
     for (path, item) in document.api.paths.iter() {
-        let path_pointer = format!("/paths/{}", escape_pointer_token(path));
+        let path_pointer = pointer::join("/paths", path);
         let item = match item {
             ReferenceOr::Item(item) => item,
             ReferenceOr::Reference { reference } => {
-                warnings.push(Warning {
-                    location: document.at(&path_pointer),
-                    message: format!(
+                diagnostics.warn(
+                    &path_pointer,
+                    format!(
                         "the path item `$ref: {reference}` cannot be resolved; the path is left out"
                     ),
-                });
+                );
                 continue;
             }
         };
@@ -68,7 +69,7 @@ pub(crate) fn operations(
                     &builder_name,
                     &pointer,
                     &mut param_names,
-                    warnings,
+                    diagnostics,
                 ) {
                     // Operation parameters override path-level ones of the same name and place.
                     params.retain(|p: &Param| {
@@ -87,12 +88,9 @@ pub(crate) fn operations(
                     continue;
                 }
                 let name = param_names.unique(names::value_name(variable));
-                warnings.push(Warning {
-                    location: document.at(&pointer),
-                    message: format!(
+                diagnostics.warn(&pointer, format!(
                         "the path template variable `{{{variable}}}` has no path parameter; `{method_name}` takes it as a required string argument `{name}`"
-                    ),
-                });
+                    ));
                 params.push(Param {
                     name,
                     wire: variable.to_owned(),
@@ -118,7 +116,7 @@ pub(crate) fn operations(
                     &builder_name,
                     &format!("{pointer}/requestBody"),
                     &mut param_names,
-                    warnings,
+                    diagnostics,
                 )
             });
             let (success, errors) = responses_of(
@@ -128,10 +126,15 @@ pub(crate) fn operations(
                 &builder_name,
                 &mut builder_names,
                 &pointer,
-                warnings,
+                diagnostics,
             );
-            let security =
-                security::requirements(document, op.security.as_ref(), &pointer, schemes, warnings);
+            let security = security::requirements(
+                document,
+                op.security.as_ref(),
+                &pointer,
+                schemes,
+                diagnostics,
+            );
             let doc = match (&op.summary, &op.description) {
                 (Some(summary), Some(description)) => Some(format!("{summary}\n\n{description}")),
                 (summary, description) => summary.clone().or_else(|| description.clone()),
@@ -152,7 +155,7 @@ pub(crate) fn operations(
             });
         }
     }
-    Ok(operations)
+    operations
 }
 
 /// The variables of a path template (`id` in `/pets/{id}`), each once, in
@@ -187,8 +190,7 @@ fn component<'d, T>(
         .strip_prefix("#/components/")?
         .strip_prefix(kind)?
         .strip_prefix('/')?;
-    let name = name.replace("~1", "/").replace("~0", "~");
-    entries?.get(&name)?.as_item()
+    entries?.get(&pointer::unescape(name))?.as_item()
 }
 
 fn resolve_parameter<'d>(
@@ -213,16 +215,16 @@ fn parameter_of(
     builder_name: &str,
     pointer: &str,
     param_names: &mut Namespace,
-    warnings: &mut Vec<Warning>,
+    diagnostics: &Diagnostics<'_>,
 ) -> Option<Param> {
     let Some(parameter) = resolve_parameter(document, parameter) else {
         if let ReferenceOr::Reference { reference } = parameter {
-            warnings.push(Warning {
-                location: document.at(format!("{pointer}/parameters")),
-                message: format!(
+            diagnostics.warn(
+                format!("{pointer}/parameters"),
+                format!(
                     "parameter `$ref: {reference}` cannot be resolved; the parameter is left out"
                 ),
-            });
+            );
         }
         return None;
     };
@@ -298,7 +300,7 @@ fn body_of(
     builder_name: &str,
     pointer: &str,
     param_names: &mut Namespace,
-    warnings: &mut Vec<Warning>,
+    diagnostics: &Diagnostics<'_>,
 ) -> Option<Body> {
     let body = match body {
         ReferenceOr::Item(body) => body,
@@ -311,10 +313,7 @@ fn body_of(
             ) {
                 Some(body) => body,
                 None => {
-                    warnings.push(Warning {
-                        location: document.at(pointer),
-                        message: format!("request body `$ref: {reference}` cannot be resolved; the body is left out"),
-                    });
+                    diagnostics.warn(pointer, format!("request body `$ref: {reference}` cannot be resolved; the body is left out"));
                     return None;
                 }
             }
@@ -341,7 +340,7 @@ fn body_of(
             .iter()
             .find(|(media_type, _)| media_essence(media_type) == "multipart/form-data")
         {
-            let content_pointer = format!("{pointer}/content/{}", escape_pointer_token(media_type));
+            let content_pointer = format!("{pointer}/content/{}", pointer::escape(media_type));
             match multipart_parts(types, content, builder_name, &content_pointer, param_names) {
                 Some(parts) => {
                     return Some(Body {
@@ -352,10 +351,7 @@ fn body_of(
                         choice: None,
                     })
                 }
-                None => warnings.push(Warning {
-                    location: document.at(&content_pointer),
-                    message: "a multipart body without an object schema listing its parts is not supported; the body is left out".to_owned(),
-                }),
+                None => diagnostics.warn(&content_pointer, "a multipart body without an object schema listing its parts is not supported; the body is left out"),
             }
             return None;
         }
@@ -377,17 +373,11 @@ fn body_of(
     });
     let Some((media_type, content, encoding)) = chosen else {
         if let Some(media_type) = body.content.keys().next() {
-            warnings.push(Warning {
-                location: document.at(pointer),
-                message: format!("request bodies of type `{media_type}` are not supported yet; the body is left out"),
-            });
+            diagnostics.warn(pointer, format!("request bodies of type `{media_type}` are not supported yet; the body is left out"));
         }
         return None;
     };
-    let content_pointer = format!(
-        "{pointer}/content/{}/schema",
-        escape_pointer_token(media_type)
-    );
+    let content_pointer = format!("{pointer}/content/{}/schema", pointer::escape(media_type));
     let ty = match (&encoding, &content.schema) {
         (BodyEncoding::Text(_), _) => TypeRef::String,
         (BodyEncoding::Bytes(_), _) => TypeRef::Bytes,
@@ -400,7 +390,7 @@ fn body_of(
         types.media_examples(
             content,
             &ty,
-            &format!("{pointer}/content/{}", escape_pointer_token(media_type)),
+            &format!("{pointer}/content/{}", pointer::escape(media_type)),
         );
     }
     // The same schema in other media types the runtime can write: the
@@ -513,7 +503,7 @@ fn multipart_parts(
                 let ty = types.type_of_boxed(
                     property,
                     &format!("{builder_name} {wire}"),
-                    &format!("{pointer}/schema/properties/{}", escape_pointer_token(wire)),
+                    &format!("{pointer}/schema/properties/{}", pointer::escape(wire)),
                 );
                 PartKind::Value(match ty {
                     TypeRef::Option(inner) => *inner,
@@ -551,7 +541,7 @@ fn payload_of(
     response: &ReferenceOr<DocResponse>,
     hint: &str,
     status_pointer: &str,
-    warnings: &mut Vec<Warning>,
+    diagnostics: &Diagnostics<'_>,
 ) -> (Payload, Option<String>) {
     let response = match response {
         ReferenceOr::Item(response) => response,
@@ -560,10 +550,7 @@ fn payload_of(
             match component(reference, "responses", components.map(|c| &c.responses)) {
                 Some(response) => response,
                 None => {
-                    warnings.push(Warning {
-                        location: document.at(status_pointer),
-                        message: format!("response `$ref: {reference}` cannot be resolved; the raw response is returned"),
-                    });
+                    diagnostics.warn(status_pointer, format!("response `$ref: {reference}` cannot be resolved; the raw response is returned"));
                     return (Payload::Raw, None);
                 }
             }
@@ -581,7 +568,7 @@ fn payload_of(
         Some((media_type, content)) => {
             let content_pointer = format!(
                 "{status_pointer}/content/{}/schema",
-                escape_pointer_token(media_type)
+                pointer::escape(media_type)
             );
             let ty = match &content.schema {
                 Some(schema) => types.type_of(schema, hint, &content_pointer),
@@ -590,10 +577,7 @@ fn payload_of(
             types.media_examples(
                 content,
                 &ty,
-                &format!(
-                    "{status_pointer}/content/{}",
-                    escape_pointer_token(media_type)
-                ),
+                &format!("{status_pointer}/content/{}", pointer::escape(media_type)),
             );
             Payload::Json(ty)
         }
@@ -613,7 +597,7 @@ fn responses_of(
     builder_name: &str,
     builder_names: &mut Namespace,
     pointer: &str,
-    warnings: &mut Vec<Warning>,
+    diagnostics: &Diagnostics<'_>,
 ) -> (Success, ErrorBody) {
     let mut entries: Vec<(StatusMatch, &ReferenceOr<DocResponse>, String)> = responses
         .responses
@@ -665,8 +649,8 @@ fn responses_of(
             types,
             response,
             &format!("{builder_name} {suffix}"),
-            &format!("{pointer}/responses/{}", escape_pointer_token(&key)),
-            warnings,
+            &format!("{pointer}/responses/{}", pointer::escape(&key)),
+            diagnostics,
         );
         let entry = (status, payload, doc);
         if wanted_as_success {

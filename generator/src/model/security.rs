@@ -4,15 +4,19 @@
 //! The runtime sends credentials to the URLs read here, so each is checked
 //! ([`check_url`]): one that is not a URL the document really names is
 //! left out with a warning, and the generated code asks for it instead.
-//! Relative URLs are resolved ([`resolve`]) exactly as the runtime resolves
-//! them, so that `inspect` shows the URL the client will call.
+//! Relative URLs are resolved ([`resolve`](super::urls::resolve)) exactly
+//! as the runtime resolves them, so that `inspect` shows the URL the client
+//! will call. Both live in `urls.rs`.
 
 use openapiv3::{APIKeyLocation, OpenAPI, ReferenceOr, SecurityRequirement, SecurityScheme};
 
+use super::constructors::{self, Constructor};
 use super::extensions::{self, Extensions};
 use super::names::{self, Namespace};
-use crate::error::{escape_pointer_token, Warning};
+use super::urls::{check_url, is_relative, resolve_for_report};
+use crate::diagnostics::Diagnostics;
 use crate::load::{Document, ExtraScheme};
+use crate::pointer;
 
 /// A security scheme from `components.securitySchemes`.
 #[derive(Debug)]
@@ -25,10 +29,9 @@ pub(crate) struct Scheme {
     pub(crate) kind: SchemeKind,
     /// The `x-` extensions it carries.
     pub(crate) extensions: Extensions,
-    /// The prefix of the environment variables its `*_from_env`
-    /// constructors read: `PETSTORE`, or `PETSTORE_OAUTH` when another
-    /// scheme would read a variable of the same name.
-    pub(crate) env_prefix: String,
+    /// The constructors of its type in the `auth` module, with the
+    /// environment variables their `*_from_env` twins read.
+    pub(crate) constructors: Vec<Constructor>,
     /// Its discovery document (`openIdConnectUrl`, `oauth2MetadataUrl`)
     /// as the runtime fetches it with the default server, for reports.
     pub(crate) discovery: Option<Resolved>,
@@ -49,55 +52,6 @@ impl Resolved {
         Resolved {
             url: resolve_for_report(base_url, url),
             relative: is_relative(url).then(|| url.to_owned()),
-        }
-    }
-}
-
-impl Scheme {
-    /// The arguments of its constructors, which name its environment
-    /// variables (`client_id` is read from `<PREFIX>_CLIENT_ID`).
-    pub(crate) fn arguments(&self) -> Vec<&'static str> {
-        match &self.kind {
-            SchemeKind::OAuth2 {
-                flows,
-                metadata_url,
-            } => {
-                let mut arguments = Vec::new();
-                for flow in flows {
-                    let own: &[&str] = match flow.kind {
-                        FlowKind::ClientCredentials => &["client_id", "client_secret"],
-                        FlowKind::Password => {
-                            &["client_id", "client_secret", "username", "password"]
-                        }
-                        FlowKind::AuthorizationCode => &["client_id", "redirect_uri"],
-                        FlowKind::DeviceAuthorization => &["client_id"],
-                        FlowKind::Implicit => &[],
-                    };
-                    let missing_url = flow.kind != FlowKind::Implicit
-                        && flow.token_url.is_none()
-                        && metadata_url.is_none();
-                    for argument in own.iter().chain(missing_url.then_some(&"token_url")) {
-                        if !arguments.contains(argument) {
-                            arguments.push(*argument);
-                        }
-                    }
-                }
-                arguments.push("access_token");
-                arguments
-            }
-            SchemeKind::OpenIdConnect { .. } => {
-                vec![
-                    "client_id",
-                    "client_secret",
-                    "username",
-                    "password",
-                    "access_token",
-                ]
-            }
-            SchemeKind::HttpToken { .. } => vec!["token"],
-            SchemeKind::HttpBasic => vec!["username", "password"],
-            SchemeKind::ApiKey { .. } => vec!["api_key"],
-            SchemeKind::MutualTls => vec!["certificate"],
         }
     }
 }
@@ -188,8 +142,8 @@ pub(crate) struct Flow {
 }
 
 /// A flow's URLs as the runtime calls them with the default server: each
-/// resolved with [`resolve`], or as written when it is relative and the
-/// default server's URL is too.
+/// resolved with [`resolve`](super::urls::resolve), or as written when it
+/// is relative and the default server's URL is too.
 #[derive(Debug, Default)]
 pub(crate) struct ResolvedUrls {
     pub(crate) device_authorization_url: Option<String>,
@@ -236,27 +190,24 @@ pub(crate) fn base_url(api: &OpenAPI) -> String {
     url
 }
 
-pub(crate) fn schemes(document: &Document, warnings: &mut Vec<Warning>) -> Vec<Scheme> {
+pub(crate) fn schemes(document: &Document, diagnostics: &Diagnostics<'_>) -> Vec<Scheme> {
     let Some(components) = &document.api.components else {
         return Vec::new();
     };
     let mut rust_names = Namespace::default();
     let mut schemes = Vec::new();
     for (key, scheme) in &components.security_schemes {
-        let pointer = format!("/components/securitySchemes/{}", escape_pointer_token(key));
+        let pointer = pointer::join("/components/securitySchemes", key);
         let scheme = match scheme {
             ReferenceOr::Item(scheme) => scheme,
             ReferenceOr::Reference { reference } => {
-                warnings.push(Warning {
-                    location: document.at(&pointer),
-                    message: format!(
+                diagnostics.warn(&pointer, format!(
                         "security scheme references (`{reference}`) are not followed yet; the scheme is left out"
-                    ),
-                });
+                    ));
                 continue;
             }
         };
-        let extensions = extensions::read(document, &pointer, scheme_extensions(scheme), warnings);
+        let extensions = extensions::read(&pointer, scheme_extensions(scheme), diagnostics);
         let (description, kind) = match scheme {
             SecurityScheme::OAuth2 {
                 flows, description, ..
@@ -296,15 +247,12 @@ pub(crate) fn schemes(document: &Document, warnings: &mut Vec<Warning>) -> Vec<S
                     }),
                 ];
                 if declared.iter().all(Option::is_none) {
-                    warnings.push(Warning {
-                        location: document.at(format!("{pointer}/flows")),
-                        message: "the OAuth2 scheme declares no flows; only a token obtained elsewhere can be used".to_owned(),
-                    });
+                    diagnostics.warn(format!("{pointer}/flows"), "the OAuth2 scheme declares no flows; only a token obtained elsewhere can be used");
                 }
                 let list = declared
                     .into_iter()
                     .flatten()
-                    .filter_map(|source| flow(document, &pointer, source, warnings))
+                    .filter_map(|source| flow(&pointer, source, diagnostics))
                     .collect();
                 (
                     description.clone(),
@@ -320,11 +268,10 @@ pub(crate) fn schemes(document: &Document, warnings: &mut Vec<Warning>) -> Vec<S
                 ..
             } => {
                 let url = checked_url(
-                    document,
                     &format!("{pointer}/openIdConnectUrl"),
                     Some(open_id_connect_url),
                     "the scheme keeps only `access_token`, for a token obtained elsewhere",
-                    warnings,
+                    diagnostics,
                 );
                 let kind = match url {
                     Checked::Url(url) => SchemeKind::OpenIdConnect { url },
@@ -385,10 +332,10 @@ pub(crate) fn schemes(document: &Document, warnings: &mut Vec<Warning>) -> Vec<S
                 SchemeKind::OAuth2 { .. } | SchemeKind::OpenIdConnect { .. }
             )
         {
-            warnings.push(Warning {
-                location: document.at(&pointer),
-                message: "token endpoint extensions apply to oauth2 and openIdConnect schemes only; ignored".to_owned(),
-            });
+            diagnostics.warn(
+                &pointer,
+                "token endpoint extensions apply to oauth2 and openIdConnect schemes only; ignored",
+            );
         }
         schemes.push(Scheme {
             key: key.clone(),
@@ -396,12 +343,12 @@ pub(crate) fn schemes(document: &Document, warnings: &mut Vec<Warning>) -> Vec<S
             description,
             kind,
             extensions,
-            env_prefix: String::new(),
+            constructors: Vec::new(),
             discovery: None,
         });
     }
-    add_extra_schemes(document, &mut schemes, &mut rust_names, warnings);
-    assign_env_prefixes(&mut schemes, &document.api.info.title);
+    add_extra_schemes(document, &mut schemes, &mut rust_names, diagnostics);
+    constructors::assign(&mut schemes, &document.api.info.title);
     schemes
 }
 
@@ -412,10 +359,10 @@ fn add_extra_schemes(
     document: &Document,
     schemes: &mut Vec<Scheme>,
     rust_names: &mut Namespace,
-    warnings: &mut Vec<Warning>,
+    diagnostics: &Diagnostics<'_>,
 ) {
     for (key, extra) in &document.extra_schemes {
-        let pointer = format!("/components/securitySchemes/{}", escape_pointer_token(key));
+        let pointer = pointer::join("/components/securitySchemes", key);
         let oauth = schemes
             .iter_mut()
             .find(|s| &s.key == key)
@@ -433,7 +380,7 @@ fn add_extra_schemes(
                 description: description.clone(),
                 kind: SchemeKind::MutualTls,
                 extensions: Extensions::default(),
-                env_prefix: String::new(),
+                constructors: Vec::new(),
                 discovery: None,
             }),
             (
@@ -453,23 +400,22 @@ fn add_extra_schemes(
                     device_authorization_url: Some(device_authorization_url),
                     scopes,
                 };
-                flows.extend(flow(document, &pointer, source, warnings));
+                flows.extend(flow(&pointer, source, diagnostics));
             }
             (ExtraScheme::OAuth2Metadata { url }, Some((_, metadata_url))) => {
                 if let Checked::Url(url) = checked_url(
-                    document,
                     &format!("{pointer}/oauth2MetadataUrl"),
                     Some(url),
                     "flows without a token URL ask for one",
-                    warnings,
+                    diagnostics,
                 ) {
                     *metadata_url = Some(url);
                 }
             }
-            (_, None) => warnings.push(Warning {
-                location: document.at(&pointer),
-                message: "a deviceAuthorization flow or oauth2MetadataUrl outside an oauth2 scheme; ignored".to_owned(),
-            }),
+            (_, None) => diagnostics.warn(
+                &pointer,
+                "a deviceAuthorization flow or oauth2MetadataUrl outside an oauth2 scheme; ignored",
+            ),
         }
     }
 }
@@ -480,24 +426,6 @@ fn scheme_extensions(scheme: &SecurityScheme) -> &indexmap::IndexMap<String, ser
         | SecurityScheme::HTTP { extensions, .. }
         | SecurityScheme::OAuth2 { extensions, .. }
         | SecurityScheme::OpenIDConnect { extensions, .. } => extensions,
-    }
-}
-
-/// The API's prefix (its title in `SHOUTY_SNAKE_CASE`) for every scheme,
-/// qualified by the scheme's name where two schemes would otherwise read
-/// the same variable.
-fn assign_env_prefixes(schemes: &mut [Scheme], title: &str) {
-    let api = names::env_name(title).unwrap_or_else(|| "API".to_owned());
-    let arguments: Vec<Vec<&str>> = schemes.iter().map(Scheme::arguments).collect();
-    for (i, scheme) in schemes.iter_mut().enumerate() {
-        let shared = arguments
-            .iter()
-            .enumerate()
-            .any(|(j, other)| j != i && other.iter().any(|a| arguments[i].contains(a)));
-        scheme.env_prefix = match (shared, names::env_name(&scheme.key)) {
-            (true, Some(qualifier)) => format!("{api}_{qualifier}"),
-            _ => api.clone(),
-        };
     }
 }
 
@@ -517,20 +445,18 @@ struct FlowSource<'a> {
 /// when the flow cannot work without the URL it lacks (authorization and
 /// device authorization URLs).
 fn flow(
-    document: &Document,
     scheme_pointer: &str,
     source: FlowSource<'_>,
-    warnings: &mut Vec<Warning>,
+    diagnostics: &Diagnostics<'_>,
 ) -> Option<Flow> {
     let kind = source.kind;
     let pointer = format!("{scheme_pointer}/flows/{}", kind.member());
-    let mut check = |member: &str, url: Option<&String>, consequence: &str| {
+    let check = |member: &str, url: Option<&String>, consequence: &str| {
         checked_url(
-            document,
             &format!("{pointer}/{member}"),
             url,
             consequence,
-            warnings,
+            diagnostics,
         )
     };
     let left_out = format!("the {} flow is left out", kind.member());
@@ -560,13 +486,13 @@ fn flow(
     )
     .url();
     if kind != FlowKind::Implicit && matches!(token_url, Checked::Missing) {
-        warnings.push(Warning {
-            location: document.at(format!("{scheme_pointer}/flows")),
-            message: format!(
+        diagnostics.warn(
+            format!("{scheme_pointer}/flows"),
+            format!(
                 "the {} flow has no token URL; the generated constructor asks for one",
                 kind.grant()
             ),
-        });
+        );
     }
     Some(Flow {
         kind,
@@ -606,11 +532,10 @@ impl Checked {
 /// is not usable and saying what the generator does instead
 /// (`consequence`).
 fn checked_url(
-    document: &Document,
     pointer: &str,
     url: Option<&String>,
     consequence: &str,
-    warnings: &mut Vec<Warning>,
+    diagnostics: &Diagnostics<'_>,
 ) -> Checked {
     let Some(url) = url.map(|u| u.trim()).filter(|u| !u.is_empty()) else {
         return Checked::Missing;
@@ -618,146 +543,16 @@ fn checked_url(
     match check_url(url) {
         Ok(()) => Checked::Url(url.to_owned()),
         Err(problem) => {
-            warnings.push(Warning {
-                location: document.at(pointer),
-                message: format!(
+            diagnostics.warn(
+                pointer,
+                format!(
                     "`{url}` is not a URL credentials can be sent to: {problem}; {consequence} \
                      (fix the document with an overlay, or set the URL at run time)"
                 ),
-            });
+            );
             Checked::Rejected
         }
     }
-}
-
-/// Values that stand for a URL not written yet.
-const PLACEHOLDERS: &[&str] = &[
-    "todo",
-    "tbd",
-    "tba",
-    "fixme",
-    "xxx",
-    "n/a",
-    "na",
-    "none",
-    "null",
-    "nil",
-    "undefined",
-    "changeme",
-    "placeholder",
-    "url",
-    "-",
-    "...",
-];
-
-/// Checks a URL the document gives a security scheme (a token, refresh,
-/// authorization or device authorization URL, or a discovery document):
-/// the runtime sends credentials to it, so it must be a URL the document
-/// really names. Accepted are
-///
-/// - absolute `http` and `https` URLs with a host (`https://h/token`);
-/// - relative references (RFC 3986 §4.2: `/oauth/token`, `token`,
-///   `../token`, `./token`, `//auth.example.com/token`, `?x=1`,
-///   `.well-known/openid-configuration`), which the runtime resolves
-///   against the client's base URL (see [`resolve`]).
-///
-/// Rejected, with the reason as the error:
-///
-/// - text with whitespace, control characters or characters no URL holds
-///   (`<>"|\^` and backquotes), and `{variables}`, which OpenAPI fills in
-///   server URLs only;
-/// - placeholders (`TODO`, `TBD`, `none`, `n/a`…);
-/// - schemes other than `http` and `https` (`ftp:`, `file:`,
-///   `javascript:`), and `http:`/`https:` without `//` and a host;
-/// - host names written without a scheme, which would otherwise be taken
-///   for a path on the API's host: a relative reference whose first segment
-///   is a domain name followed by a path (`example.com/oauth/token`), a
-///   domain name of three labels or more (`auth.example.com`), an IPv4
-///   address or `localhost` followed by a path, or a host and port
-///   (`example.com:8080/token`). A single file name such as `token.php`
-///   stays a relative reference.
-pub(crate) fn check_url(url: &str) -> Result<(), String> {
-    if let Some(c) = url.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        return Err(if c == ' ' {
-            "it contains spaces".to_owned()
-        } else {
-            format!("it contains the character U+{:04X}", u32::from(c))
-        });
-    }
-    if url.contains('{') || url.contains('}') {
-        return Err(
-            "`{…}` variables are filled in server URLs only, not in the URLs of security schemes"
-                .to_owned(),
-        );
-    }
-    if let Some(c) = url
-        .chars()
-        .find(|c| matches!(c, '<' | '>' | '"' | '|' | '\\' | '^' | '`'))
-    {
-        return Err(format!("`{c}` cannot appear in a URL"));
-    }
-    if PLACEHOLDERS.iter().any(|p| url.eq_ignore_ascii_case(p)) {
-        return Err("it is a placeholder".to_owned());
-    }
-    // The first segment: up to the first `/`, `?` or `#`.
-    let first_end = url.find(['/', '?', '#']).unwrap_or(url.len());
-    let first = &url[..first_end];
-    if let Some((scheme, rest)) = first.split_once(':').map(|(s, _)| (s, &url[s.len() + 1..])) {
-        let is_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-        if !is_scheme || scheme.contains('.') || rest.starts_with(|c: char| c.is_ascii_digit()) {
-            return Err(format!(
-                "`{first}` looks like a host without a scheme; write `https://{url}`"
-            ));
-        }
-        if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
-            return Err(format!(
-                "it uses the `{scheme}:` scheme; only http and https URLs are accepted"
-            ));
-        }
-        if !rest.starts_with("//") {
-            return Err(format!("`{scheme}:` is not followed by `//` and a host"));
-        }
-        return match url::Url::parse(url) {
-            Ok(parsed) if parsed.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
-            Ok(_) => Err("it names no host".to_owned()),
-            Err(e) => Err(e.to_string()),
-        };
-    }
-    let followed_by_path = url[first_end..].starts_with('/');
-    if looks_like_host(first, followed_by_path) {
-        return Err(format!(
-            "`{first}` looks like a host without a scheme, which would make it a path on the API's host; write `https://{url}`"
-        ));
-    }
-    // What remains is a relative reference: it must resolve.
-    match resolve("https://api.example.invalid/base", url) {
-        Some(resolved) if resolved.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
-        _ => Err("it is neither an absolute URL nor a relative reference".to_owned()),
-    }
-}
-
-/// Whether the first segment of a relative reference is a host name
-/// (see [`check_url`]).
-fn looks_like_host(segment: &str, followed_by_path: bool) -> bool {
-    if segment.eq_ignore_ascii_case("localhost") {
-        return followed_by_path;
-    }
-    let labels: Vec<&str> = segment.split('.').collect();
-    if labels.len() < 2
-        || labels
-            .iter()
-            .any(|l| l.is_empty() || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
-    {
-        return false;
-    }
-    let ipv4 = labels.len() == 4 && labels.iter().all(|l| l.chars().all(|c| c.is_ascii_digit()));
-    let domain = labels
-        .last()
-        .is_some_and(|l| l.len() >= 2 && l.chars().all(|c| c.is_ascii_alphabetic()));
-    (ipv4 && followed_by_path) || (domain && (followed_by_path || labels.len() >= 3))
 }
 
 /// Fills in each flow's URLs resolved against `base_url`, as the runtime
@@ -802,56 +597,13 @@ pub(crate) fn resolve_urls(mut schemes: Vec<Scheme>, base_url: &str) -> Vec<Sche
     schemes
 }
 
-/// `url` resolved against `base_url` with [`resolve`], or as written when
-/// it cannot be (a relative reference under a relative server URL: the
-/// client resolves it against the base URL it is given).
-pub(crate) fn resolve_for_report(base_url: &str, url: &str) -> String {
-    resolve(base_url, url).map_or_else(|| url.to_owned(), String::from)
-}
-
-/// Whether `url` is a relative reference, which follows the client's base
-/// URL.
-pub(crate) fn is_relative(url: &str) -> bool {
-    matches!(
-        url::Url::parse(url),
-        Err(url::ParseError::RelativeUrlWithoutBase)
-    )
-}
-
-/// Resolves `reference` against `base` (RFC 3986 §5) as the runtime's
-/// client does: an absolute URL stays as it is (normalised, as the client
-/// sends it); anything else is resolved against the base URL with trailing
-/// `/` trimmed (as the client builder stores it) and its path taken as a
-/// directory: against `https://h/api`, `token` is `https://h/api/token`,
-/// `/token` is `https://h/token`, `../token` is `https://h/token`.
-/// `None` when `base` is not an absolute URL (a relative server URL) or the
-/// reference does not resolve.
-///
-/// The runtime's `Client::resolve` (`runtime/src/client.rs`) is the same
-/// algorithm: the generator cannot depend on the runtime, so
-/// `tests/tests/url_resolution.rs` holds the two to the same answers.
-pub(crate) fn resolve(base: &str, reference: &str) -> Option<url::Url> {
-    match url::Url::parse(reference) {
-        Ok(absolute) => Some(absolute),
-        Err(url::ParseError::RelativeUrlWithoutBase) => {
-            let mut base = url::Url::parse(base.trim_end_matches('/')).ok()?;
-            if !base.path().ends_with('/') {
-                let directory = format!("{}/", base.path());
-                base.set_path(&directory);
-            }
-            base.join(reference).ok()
-        }
-        Err(_) => None,
-    }
-}
-
 /// The requirements of an operation: its own `security`, or the document's.
 pub(crate) fn requirements(
     document: &Document,
     own: Option<&Vec<SecurityRequirement>>,
     pointer: &str,
     schemes: &[Scheme],
-    warnings: &mut Vec<Warning>,
+    diagnostics: &Diagnostics<'_>,
 ) -> Security {
     let (list, list_pointer) = match own {
         Some(list) => (Some(list), format!("{pointer}/security")),
@@ -875,12 +627,9 @@ pub(crate) fn requirements(
         let mut all = Vec::new();
         for (scheme, scopes) in requirement {
             if !schemes.iter().any(|s| &s.key == scheme) {
-                warnings.push(Warning {
-                    location: document.at(format!("{list_pointer}/{index}")),
-                    message: format!(
+                diagnostics.warn(format!("{list_pointer}/{index}"), format!(
                         "the requirement names security scheme `{scheme}`, which `components.securitySchemes` does not define; this alternative is left out"
-                    ),
-                });
+                    ));
                 continue 'alternatives;
             }
             let flows = match schemes.iter().find(|s| &s.key == scheme).map(|s| &s.kind) {
@@ -908,7 +657,8 @@ pub(crate) fn requirements(
 
 #[cfg(test)]
 mod tests {
-    use super::{check_url, resolve, resolve_for_report, FlowKind, SchemeKind};
+    use super::{check_url, resolve_for_report, FlowKind, SchemeKind};
+    use crate::model::urls::resolve;
 
     /// The schemes and warnings of the document `yaml`.
     fn schemes_of(yaml: &str, name: &str) -> (Vec<super::Scheme>, Vec<crate::Warning>) {
@@ -916,9 +666,10 @@ mod tests {
         std::fs::write(&file, yaml).unwrap();
         let document = crate::load::load(&file, &[]);
         std::fs::remove_file(&file).unwrap();
-        let mut warnings = Vec::new();
-        let schemes = super::schemes(&document.unwrap(), &mut warnings);
-        (schemes, warnings)
+        let document = document.unwrap();
+        let diagnostics = crate::diagnostics::Diagnostics::new(&document.source);
+        let schemes = super::schemes(&document, &diagnostics);
+        (schemes, diagnostics.check().unwrap())
     }
 
     /// A URL that is not one is never given to the runtime: the token URL

@@ -10,9 +10,9 @@
 //! `example-defects.txt`; the test fails when an example not listed fails,
 //! and when a listed one passes, so the list stays true.
 
-use runtime::__private::serde::de::DeserializeOwned;
-use runtime::__private::serde::Serialize;
-use runtime::__private::serde_json::{self, Value};
+use runtime::__private_v0_1::serde::de::DeserializeOwned;
+use runtime::__private_v0_1::serde::Serialize;
+use runtime::__private_v0_1::serde_json::{self, Value};
 use runtime::chrono::{DateTime, FixedOffset};
 
 /// The examples the documents get wrong, reviewed by hand: lines of

@@ -1,5 +1,5 @@
 """An in-memory OAuth2 authorization server and protected pet API, built with
-Authlib and Flask, for the end-to-end tests in tests/tests/real_servers.rs.
+Authlib and Flask, for the end-to-end tests in tests/tests/real_servers/.
 
 * Token endpoint `POST /oauth/token`: client credentials, password and
   refresh token grants. Each client may authenticate only with the one

@@ -1,6 +1,6 @@
 // oidc-provider (a certified OpenID Connect implementation) as an
 // authorization server for the end-to-end tests in
-// tests/tests/real_servers.rs, its token endpoint at /oauth/token as
+// tests/tests/real_servers/, its token endpoint at /oauth/token as
 // tests/fixtures/authlib-api.yaml says. Enabled: the client credentials
 // grant; the authorization code grant (PKCE required for every client) with
 // the development interactions, which tests drive over HTTP; the device flow

@@ -1,5 +1,5 @@
 // Prism (Stoplight's validating mock server) serving a mock of an OpenAPI
-// document, for the end-to-end tests in tests/tests/real_servers.rs. Prism
+// document, for the end-to-end tests in tests/tests/real_servers/. Prism
 // checks every request against the document: the credentials an operation's
 // security requires are present (401 without), parameters and bodies are
 // valid (422 otherwise); it answers with responses generated from the

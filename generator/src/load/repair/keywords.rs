@@ -16,8 +16,10 @@
 
 use serde_json::{json, Map, Number, Value};
 
-use super::super::{openapi31, Notes};
-use crate::error::escape_pointer_token;
+use super::super::openapi31;
+use super::super::walk::METHODS_3_0 as METHODS;
+use crate::diagnostics::Diagnostics;
+use crate::pointer;
 
 /// The objects of the 3.0 model whose keywords have fixed types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,10 +134,6 @@ impl Want {
         }
     }
 }
-
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 /// The table: what the keyword `key` of an object of kind `obj` must be;
 /// `None` for keywords `openapiv3` ignores or reads as any JSON.
@@ -295,8 +293,8 @@ fn parameter_styles(location: &str) -> &'static [&'static str] {
 }
 
 /// Repairs every keyword of the wrong type in a 3.0 document.
-pub(super) fn repair(root: &mut Value, notes: &mut Notes) {
-    Fixer { notes }.object(root, Obj::Root, "");
+pub(super) fn repair(root: &mut Value, diagnostics: &Diagnostics<'_>) {
+    Fixer { diagnostics }.object(root, Obj::Root, "");
 }
 
 /// Whether a scalar keyword already is what `want` asks for: the common
@@ -342,12 +340,12 @@ fn as_text(value: &Value) -> Option<String> {
 }
 
 struct Fixer<'n> {
-    notes: &'n mut Notes,
+    diagnostics: &'n Diagnostics<'n>,
 }
 
 impl Fixer<'_> {
     fn converted(&mut self, pointer: &str, key: &str, want: Want, found: &'static str) {
-        self.notes.push(
+        self.diagnostics.warn(
             pointer,
             format!(
                 "`{key}` should be {}, not {found}; it is converted",
@@ -357,7 +355,7 @@ impl Fixer<'_> {
     }
 
     fn dropped(&mut self, pointer: &str, key: &str, want: Want, found: &'static str) {
-        self.notes.push(
+        self.diagnostics.warn(
             pointer,
             format!(
                 "`{key}` should be {}, not {found}; it is left out",
@@ -400,19 +398,19 @@ impl Fixer<'_> {
             if fits(child, want) {
                 continue;
             }
-            let child_pointer = format!("{pointer}/{}", escape_pointer_token(key));
+            let child_pointer = pointer::join(pointer, key);
             if obj == Obj::Schema && key == "properties" {
                 if let Value::Object(properties) = child {
                     required_properties = self.entries(properties, Obj::Schema, &child_pointer);
                     continue;
                 }
             }
-            let noted = self.notes.0.len();
+            let noted = self.diagnostics.mark();
             if !self.check(child, want, key, &child_pointer) {
                 if is_required(obj, key) {
                     // Left for `openapiv3` to report where it is: without
                     // it the object means nothing.
-                    self.notes.0.truncate(noted);
+                    self.diagnostics.retract(noted);
                 } else {
                     dropped.push(key.clone());
                 }
@@ -450,9 +448,9 @@ impl Fixer<'_> {
         let mut dropped = Vec::new();
         let mut required = Vec::new();
         for (key, child) in entries.iter_mut() {
-            let child_pointer = format!("{pointer}/{}", escape_pointer_token(key));
+            let child_pointer = pointer::join(pointer, key);
             if obj == Obj::Link && !is_link(child) {
-                self.notes.push(
+                self.diagnostics.warn(
                     &child_pointer,
                     "a link names exactly one of `operationRef` and `operationId`; the link is left out",
                 );
@@ -472,7 +470,7 @@ impl Fixer<'_> {
                     // A property (or a component) keeps its name.
                     let found = shape(child);
                     *child = json!({});
-                    self.notes.push(
+                    self.diagnostics.warn(
                         &child_pointer,
                         format!(
                             "`{key}` should be a schema object, not {found}; it allows any value"
@@ -584,7 +582,7 @@ impl Fixer<'_> {
                     let text = as_text(entry).unwrap_or_default();
                     let found = shape(entry);
                     *entry = Value::String(text);
-                    let entry_pointer = format!("{pointer}/{}", escape_pointer_token(name));
+                    let entry_pointer = pointer::join(pointer, name);
                     self.converted(&entry_pointer, name, Want::Text, found);
                 }
                 true
@@ -610,7 +608,7 @@ impl Fixer<'_> {
                 match names.iter().find(|name| name.eq_ignore_ascii_case(text)) {
                     Some(name) => {
                         *value = Value::String((*name).to_owned());
-                        self.notes.push(
+                        self.diagnostics.warn(
                             pointer,
                             format!("`{key}` is `{name}` written in another case; it is read as `{name}`"),
                         );
@@ -618,7 +616,7 @@ impl Fixer<'_> {
                     }
                     None if matches!(want, Want::Tag(_)) => true,
                     None => {
-                        self.notes.push(
+                        self.diagnostics.warn(
                             pointer,
                             format!(
                                 "`{key}` should be one of {}; it is left out",
@@ -743,7 +741,7 @@ impl Fixer<'_> {
             }
             None => false,
         });
-        self.notes.push(
+        self.diagnostics.warn(
             pointer,
             format!("`{key}` should be a list of strings; numbers and booleans in it are written out, anything else is left out"),
         );
@@ -791,8 +789,7 @@ impl Fixer<'_> {
                 continue;
             };
             for (scheme, scopes) in schemes.iter_mut() {
-                let scopes_pointer =
-                    format!("{requirement_pointer}/{}", escape_pointer_token(scheme));
+                let scopes_pointer = pointer::join(&requirement_pointer, scheme);
                 if scopes.is_null() {
                     *scopes = Value::Array(Vec::new());
                 } else if !fits(scopes, Want::Texts) {
@@ -812,14 +809,14 @@ impl Fixer<'_> {
         match schema.get("type") {
             Some(Value::Array(_)) => {
                 openapi31::type_list(schema);
-                self.notes.push(
+                self.diagnostics.warn(
                     format!("{pointer}/type"),
                     "`type` as a list is OpenAPI 3.1; it is read as 3.1 reads it",
                 );
             }
             Some(Value::String(kind)) if kind == "null" => {
                 openapi31::type_list(schema);
-                self.notes.push(
+                self.diagnostics.warn(
                     format!("{pointer}/type"),
                     "`type: null` is OpenAPI 3.1; it is read as `nullable`",
                 );
@@ -838,7 +835,7 @@ impl Fixer<'_> {
                 .find(|known| known.eq_ignore_ascii_case(kind) && *known != kind)
             {
                 *kind = (*known).to_owned();
-                self.notes.push(
+                self.diagnostics.warn(
                     format!("{pointer}/type"),
                     format!("`type` is `{known}` written in another case; it is read as `{known}`"),
                 );
@@ -849,7 +846,7 @@ impl Fixer<'_> {
             .any(|key| schema.get(*key).is_some_and(Value::is_number));
         if numeric_bound {
             openapi31::exclusive_bounds(schema);
-            self.notes.push(
+            self.diagnostics.warn(
                 pointer,
                 "a numeric `exclusiveMinimum` or `exclusiveMaximum` is OpenAPI 3.1; it is read as 3.1 reads it",
             );
@@ -857,7 +854,7 @@ impl Fixer<'_> {
         if let Some(Value::String(property)) = schema.get("discriminator") {
             let discriminator = json!({ "propertyName": property });
             schema.insert("discriminator".to_owned(), discriminator);
-            self.notes.push(
+            self.diagnostics.warn(
                 format!("{pointer}/discriminator"),
                 "`discriminator` should be an object; the string is read as its `propertyName`",
             );
@@ -867,13 +864,13 @@ impl Fixer<'_> {
             if items.len() == 1 {
                 let only = items.remove(0);
                 schema.insert("items".to_owned(), only);
-                self.notes.push(
+                self.diagnostics.warn(
                     items_pointer,
                     "`items` should be a schema, not a list; its one schema is used",
                 );
             } else {
                 schema.insert("items".to_owned(), json!({}));
-                self.notes.push(
+                self.diagnostics.warn(
                     items_pointer,
                     "`items` as a list (tuple validation) has no OpenAPI 3.0 equivalent; the items are left untyped",
                 );
@@ -888,7 +885,8 @@ impl Fixer<'_> {
                 } else {
                     "`required` on a schema should be a list of property names, not a boolean; it is left out"
                 };
-                self.notes.push(format!("{pointer}/required"), message);
+                self.diagnostics
+                    .warn(format!("{pointer}/required"), message);
                 required && is_property(pointer)
             }
             _ => false,
@@ -901,14 +899,14 @@ impl Fixer<'_> {
         match obj {
             Obj::Operation if !members.contains_key("responses") => {
                 members.insert("responses".to_owned(), json!({}));
-                self.notes.push(
+                self.diagnostics.warn(
                     pointer,
                     "the operation documents no `responses` (required before OpenAPI 3.1); it is taken to document none, so `send` returns `()`",
                 );
             }
             Obj::Response if !members.contains_key("description") => {
                 members.insert("description".to_owned(), json!(""));
-                self.notes.push(
+                self.diagnostics.warn(
                     pointer,
                     "the response has no `description`, which OpenAPI requires; an empty one is used",
                 );
@@ -942,7 +940,7 @@ impl Fixer<'_> {
                     "the parameter has no `schema` but schema keywords of its own (as in Swagger 2.0); they are read as its schema"
                 };
                 members.insert("schema".to_owned(), Value::Object(schema));
-                self.notes.push(pointer, message);
+                self.diagnostics.warn(pointer, message);
             }
             _ => {}
         }
@@ -989,167 +987,4 @@ fn is_link(link: &Value) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::super::super::load_json;
-
-    #[test]
-    fn keywords_of_the_wrong_type_are_converted_or_left_out() {
-        // One line per defect, so each warning's line is known.
-        let text = r#"openapi: 3.0.3
-info: {title: t, version: 1.5, description: 5}
-security: {oauth: read}
-paths:
-  /a/{id}:
-    get:
-      deprecated: "true"
-      tags: pets
-      parameters:
-        - {name: id, in: Path, required: "TRUE", style: form, type: integer}
-      responses:
-        '200':
-          content:
-            application/json:
-              schema:
-                type: Object
-                discriminator: kind
-                properties:
-                  kind: {type: string, required: true}
-                  a: {type: string, pattern: 0, minLength: "5", maxLength: 2.0, enum: "a", nullable: "true", readOnly: 1}
-                  b: string
-                  c: {type: [integer, "null"], exclusiveMinimum: 3, maximum: "10"}
-                  d: {type: array, items: [{type: string}], minItems: -1}
-                  e: {allOf: {$ref: '#/components/schemas/E'}, description: [x]}
-                  f: {type: string, example: {any: thing}, default: 5, required: false}
-components:
-  schemas:
-    E: {type: number, multipleOf: "x", uniqueItems: "maybe", externalDocs: "x"}
-  securitySchemes:
-    oauth: {type: OAuth2, flows: {clientCredentials: {tokenUrl: /t, scopes: {read: 5, write: null}}}}
-"#;
-        let (api, document) = load_json("keywords.yaml", text);
-        let schema = "/paths/~1a~1{id}/get/responses/200/content/application~1json/schema";
-        let property = |name: &str| format!("{schema}/properties/{name}");
-        let cases: Vec<(String, serde_json::Value)> = vec![
-            ("/info/version".into(), json!("1.5")),
-            ("/info/description".into(), json!("5")),
-            ("/security".into(), json!([{"oauth": ["read"]}])),
-            ("/paths/~1a~1{id}/get/deprecated".into(), json!(true)),
-            ("/paths/~1a~1{id}/get/tags".into(), json!(["pets"])),
-            ("/paths/~1a~1{id}/get/parameters/0/in".into(), json!("path")),
-            (
-                "/paths/~1a~1{id}/get/parameters/0/required".into(),
-                json!(true),
-            ),
-            (
-                "/paths/~1a~1{id}/get/parameters/0/schema".into(),
-                json!({"type": "integer"}),
-            ),
-            (
-                "/paths/~1a~1{id}/get/responses/200/description".into(),
-                json!(""),
-            ),
-            (format!("{schema}/type"), json!("object")),
-            (
-                format!("{schema}/discriminator"),
-                json!({"propertyName": "kind"}),
-            ),
-            (format!("{schema}/required"), json!(["kind"])),
-            (property("a") + "/pattern", json!("0")),
-            (property("a") + "/minLength", json!(5)),
-            (property("a") + "/maxLength", json!(2)),
-            (property("a") + "/enum", json!(["a"])),
-            (property("a") + "/nullable", json!(true)),
-            (property("a") + "/readOnly", json!(true)),
-            (property("b"), json!({})),
-            (property("c") + "/type", json!("integer")),
-            (property("c") + "/nullable", json!(true)),
-            (property("c") + "/minimum", json!(3)),
-            (property("c") + "/exclusiveMinimum", json!(true)),
-            (property("c") + "/maximum", json!(10)),
-            (property("d") + "/items", json!({"type": "string"})),
-            (
-                property("e") + "/allOf",
-                json!([{"$ref": "#/components/schemas/E"}]),
-            ),
-            (property("f") + "/example", json!({"any": "thing"})),
-            (property("f") + "/default", json!(5)),
-            (
-                "/components/securitySchemes/oauth/type".into(),
-                json!("oauth2"),
-            ),
-            (
-                "/components/securitySchemes/oauth/flows/clientCredentials/scopes".into(),
-                json!({"read": "5", "write": ""}),
-            ),
-        ];
-        for (pointer, expected) in &cases {
-            assert_eq!(api.pointer(pointer), Some(expected), "{pointer}");
-        }
-        // (The path parameter's `form` style left out, `simple` is its default.)
-        let gone = [
-            property("d") + "/minItems",
-            property("e") + "/description",
-            property("f") + "/required",
-            "/components/schemas/E/multipleOf".to_owned(),
-            "/components/schemas/E/uniqueItems".to_owned(),
-            "/components/schemas/E/externalDocs".to_owned(),
-        ];
-        for pointer in &gone {
-            assert_eq!(api.pointer(pointer), None, "{pointer}");
-        }
-        // Every repair warned at its place and line; none at the examples.
-        let warned: Vec<(String, Option<usize>)> = document
-            .warnings
-            .iter()
-            .map(|w| (w.location.pointer.clone(), w.location.line))
-            .collect();
-        for (pointer, line) in [
-            ("/info/version".to_owned(), 2),
-            ("/security".to_owned(), 3),
-            ("/paths/~1a~1{id}/get/deprecated".to_owned(), 7),
-            ("/paths/~1a~1{id}/get/parameters/0/style".to_owned(), 10),
-            (format!("{schema}/properties/kind/required"), 19),
-            (property("a") + "/minLength", 20),
-            (property("b"), 21),
-            (property("f") + "/required", 25),
-            ("/components/schemas/E/uniqueItems".to_owned(), 28),
-            ("/components/securitySchemes/oauth/type".to_owned(), 30),
-        ] {
-            assert!(
-                warned.contains(&(pointer.clone(), Some(line))),
-                "{pointer} at {line}: {warned:?}"
-            );
-        }
-        assert!(
-            !warned
-                .iter()
-                .any(|(pointer, _)| pointer.ends_with("/example") || pointer.ends_with("/default")),
-            "{warned:?}"
-        );
-        // The repaired document generates.
-        let model = crate::model::build(&document).unwrap();
-        let id = &model.operations[0].params[0];
-        assert_eq!(
-            (id.wire.as_str(), id.style),
-            ("id", crate::model::ParamStyle::Simple)
-        );
-    }
-
-    #[test]
-    fn swagger2_repairs_point_into_the_document_as_written() {
-        let text = "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\ndefinitions:\n  Pet:\n    type: object\n    properties:\n      name: {type: string, minLength: '1'}\n";
-        let (api, document) = load_json("keywords-20.yaml", text);
-        assert_eq!(
-            api["components"]["schemas"]["Pet"]["properties"]["name"]["minLength"],
-            1
-        );
-        let warning = &document.warnings[0];
-        assert_eq!(
-            warning.location.pointer,
-            "/definitions/Pet/properties/name/minLength"
-        );
-        assert_eq!(warning.location.line, Some(8));
-    }
-}
+mod tests;

@@ -1,0 +1,297 @@
+//! What generated code calls, and everything it names, at one path
+//! (as tonic's `codegen`): generated code reaches it only as
+//! `<runtime crate>::__private_v{major}_{minor}` (see the crate root), so
+//! that a generated module and a runtime of different versions fail to
+//! compile with one clear error rather than many confusing ones. Nothing
+//! here is public API.
+//!
+//! Besides the re-exports, this holds the helpers a generated operation
+//! is made of: sending and decoding a success body ([`send_json`],
+//! [`decode_json`], [`send_empty`]), turning an [`Error`] into one with the
+//! operation's documented error bodies ([`Error::decode_body`],
+//! [`error_json`]), and reading credentials from the environment
+//! ([`env_var`]).
+
+use crate::body::{declared_over, read_at_most, DEFAULT_MAX_RESPONSE_BODY};
+use crate::client::UsedTokens;
+use crate::redact::Redactor;
+
+pub use crate::auth::{
+    ApiKey, Basic, Bearer, ClientAuthMethod, ClientCertificate, Credential, CredentialHeader,
+    OAuth2, TokenResponsePaths,
+};
+pub use crate::client::{Client, ClientBuilder, GeneratedClient};
+pub use crate::discovery::Discovery;
+pub use crate::error::Error;
+pub use crate::multipart::{FilePart, Multipart};
+pub use crate::params::{
+    cookie_header, cookie_param, encode_body, header_param, path_param, query_param, BodyEncoding,
+    Style,
+};
+pub use crate::security::{ApiKeyLocation, Operation, SchemeUse};
+pub use crate::serde_helpers::{
+    deserialize_integer_enum, deserialize_string_enum, deserialize_tagged, from_value_untagged,
+    serialize_integer_enum, serialize_string_enum, IntegerEnum, StringEnum,
+};
+pub use crate::{__integer_enum as integer_enum, __string_enum as string_enum};
+pub use chrono;
+pub use reqwest::{Method, RequestBuilder, Response};
+pub use secrecy::SecretString;
+pub use serde;
+pub use serde_json;
+pub use uuid;
+
+/// The name the hidden module generated code reaches this one through
+/// must have: `__private_v{major}_{minor}` of this crate's version, the
+/// name the generator of the same version writes.
+const PRIVATE_MODULE: &str = concat!(
+    "__private_v",
+    env!("CARGO_PKG_VERSION_MAJOR"),
+    "_",
+    env!("CARGO_PKG_VERSION_MINOR")
+);
+
+/// Whether `name` is [`PRIVATE_MODULE`]; `const` so that the crate root
+/// checks its hidden module's name at compile time.
+pub(crate) const fn is_private_module_name(name: &str) -> bool {
+    let (name, expected) = (name.as_bytes(), PRIVATE_MODULE.as_bytes());
+    if name.len() != expected.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < name.len() {
+        if name[i] != expected[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// What [`decode_json`] needs of the call that got a response, carried in
+/// the response's extensions (generated code hands over only the
+/// response).
+#[derive(Clone)]
+pub(crate) struct Delivered {
+    pub(crate) max_body: usize,
+    pub(crate) redactor: Redactor,
+    pub(crate) tokens: UsedTokens,
+}
+
+/// Sends a request (the generated builder's `send_raw`) and reads the
+/// success response as JSON of type `T`: the whole of a generated `send`,
+/// written once here rather than as an `async fn` per operation.
+pub async fn send_json<T: serde::de::DeserializeOwned, E>(
+    operation: &'static Operation,
+    raw: impl std::future::Future<Output = Result<Response, Error<E>>>,
+) -> Result<T, Error<E>> {
+    decode_json(operation, raw.await?).await
+}
+
+/// Sends a request (the generated builder's `send_raw`) whose success
+/// response has no body worth reading, and drops the response.
+pub async fn send_empty<E>(
+    raw: impl std::future::Future<Output = Result<Response, Error<E>>>,
+) -> Result<(), Error<E>> {
+    drop(raw.await?);
+    Ok(())
+}
+
+/// Reads a success response as JSON of type `T`: at most
+/// [`ClientBuilder::max_response_body`] bytes of it, read chunk by chunk.
+/// A body that does not decode is kept in [`Error::Decode`] with secrets
+/// redacted.
+pub async fn decode_json<T: serde::de::DeserializeOwned, E>(
+    operation: &'static Operation,
+    mut response: Response,
+) -> Result<T, Error<E>> {
+    let delivered = response.extensions_mut().remove::<Delivered>();
+    let limit = delivered
+        .as_ref()
+        .map_or(DEFAULT_MAX_RESPONSE_BODY, |delivered| delivered.max_body);
+    let too_large = || Error::ResponseTooLarge {
+        operation: operation.id,
+        limit,
+    };
+    if declared_over(&response, limit) {
+        return Err(too_large());
+    }
+    let read = read_at_most(&mut response, limit)
+        .await
+        .map_err(|source| Error::Transport {
+            operation: operation.id,
+            source: source.without_url(),
+        })?;
+    if read.cut {
+        return Err(too_large());
+    }
+    serde_json::from_slice(&read.bytes).map_err(|source| {
+        let redactor = delivered
+            .map(|delivered| delivered.tokens.redactor(&delivered.redactor))
+            .unwrap_or_default();
+        Error::Decode {
+            operation: operation.id,
+            body: redactor.bytes(&read.bytes).into_owned(),
+            source: redactor.json_error(source),
+        }
+    })
+}
+
+impl Error {
+    /// The same error as an error of an operation with documented error
+    /// bodies: an [`Error::Api`] whose status and body `decode` accepts
+    /// becomes an [`Error::ErrorResponse`]. Generated code calls this.
+    #[doc(hidden)]
+    pub fn decode_body<E>(self, decode: impl FnOnce(u16, &[u8]) -> Option<E>) -> Error<E> {
+        match self {
+            Error::Api {
+                operation,
+                status,
+                response,
+            } => match decode(status.as_u16(), &response.body) {
+                Some(body) => Error::ErrorResponse {
+                    operation,
+                    status,
+                    body: Box::new(body),
+                    headers: Box::new(response.headers),
+                },
+                None => Error::Api {
+                    operation,
+                    status,
+                    response,
+                },
+            },
+            other => other.cast(),
+        }
+    }
+
+    /// The same error as an error of any operation: without a documented
+    /// body, it carries none.
+    #[doc(hidden)]
+    pub fn cast<E>(self) -> Error<E> {
+        match self {
+            Error::MissingCredentials {
+                operation,
+                alternatives,
+            } => Error::MissingCredentials {
+                operation,
+                alternatives,
+            },
+            Error::Token { scheme, source } => Error::Token { scheme, source },
+            Error::InsecureUrl { operation, url } => Error::InsecureUrl { operation, url },
+            Error::Transport { operation, source } => Error::Transport { operation, source },
+            Error::ErrorResponse { body, .. } => match *body {},
+            Error::Api {
+                operation,
+                status,
+                response,
+            } => Error::Api {
+                operation,
+                status,
+                response,
+            },
+            Error::Decode {
+                operation,
+                body,
+                source,
+            } => Error::Decode {
+                operation,
+                body,
+                source,
+            },
+            Error::ResponseTooLarge { operation, limit } => {
+                Error::ResponseTooLarge { operation, limit }
+            }
+            Error::Environment { variable } => Error::Environment { variable },
+            Error::Authorization(reason) => Error::Authorization(reason),
+            Error::Config(reason) => Error::Config(reason),
+        }
+    }
+}
+
+/// A documented error body, or `None` when `body` is not JSON of type `T`.
+#[doc(hidden)]
+pub fn error_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<T> {
+    serde_json::from_slice(body).ok()
+}
+
+/// The value of an environment variable, for `*_from_env` constructors.
+pub fn env_var(variable: &'static str) -> Result<String, Error> {
+    std::env::var(variable).map_err(|_| Error::Environment { variable })
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::header::{HeaderMap, HeaderValue};
+    use reqwest::StatusCode;
+
+    use super::*;
+    use crate::error::RawResponse;
+
+    #[test]
+    fn the_hidden_module_is_named_after_the_major_and_minor_version() {
+        let version = env!("CARGO_PKG_VERSION");
+        let mut parts = version.split('.');
+        let (major, minor) = (parts.next().unwrap(), parts.next().unwrap());
+        assert!(is_private_module_name(&format!(
+            "__private_v{major}_{minor}"
+        )));
+        assert!(!is_private_module_name("__private"));
+        assert!(!is_private_module_name(&format!(
+            "__private_v{major}_{minor}0"
+        )));
+        assert!(!is_private_module_name(&format!(
+            "__private_w{major}_{minor}"
+        )));
+    }
+
+    fn api_error(status: u16, body: &[u8]) -> Error {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-request-id", HeaderValue::from_static("42"));
+        Error::Api {
+            operation: "getPet",
+            status: StatusCode::from_u16(status).unwrap(),
+            response: Box::new(RawResponse {
+                headers,
+                body: body.to_vec(),
+                truncated: false,
+            }),
+        }
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Problem {
+        title: String,
+    }
+
+    #[test]
+    fn documented_error_bodies_are_decoded_and_others_kept_raw() {
+        let decode = |status, body: &[u8]| match status {
+            404 => error_json::<Problem>(body),
+            _ => None,
+        };
+        let decoded = api_error(404, br#"{"title":"no such pet"}"#).decode_body(decode);
+        let Error::ErrorResponse {
+            operation,
+            status,
+            body,
+            headers,
+        } = decoded
+        else {
+            panic!("not decoded: {decoded:?}");
+        };
+        assert_eq!((operation, status.as_u16()), ("getPet", 404));
+        assert_eq!(body.title, "no such pet");
+        assert_eq!(headers["x-request-id"], "42");
+        // Another status, or a body that is not the documented one, stays raw.
+        for (status, body) in [(500, &br#"{"title":"x"}"#[..]), (404, b"not json")] {
+            let kept = api_error(status, body).decode_body(decode);
+            let Error::Api { response, .. } = kept else {
+                panic!("not kept raw: {kept:?}");
+            };
+            assert_eq!(response.body, body);
+        }
+        let other = Error::Environment { variable: "KEY" }.decode_body(decode);
+        assert!(matches!(other, Error::Environment { variable: "KEY" }));
+    }
+}
