@@ -175,6 +175,8 @@ pub struct OAuth2 {
     pub(crate) client_secret: Option<SecretString>,
     pub(crate) client_auth: ClientAuthMethod,
     pub(crate) scopes: Option<Vec<String>>,
+    /// Asked for besides the operation's or configured scopes.
+    pub(crate) added_scopes: Vec<String>,
     pub(crate) extra_params: Vec<(String, String)>,
     pub(crate) token_headers: Vec<(String, String)>,
     pub(crate) refresh_params: Vec<(String, String)>,
@@ -206,6 +208,7 @@ impl std::fmt::Debug for OAuth2 {
             )
             .field("client_auth", &self.client_auth)
             .field("scopes", &self.scopes)
+            .field("added_scopes", &self.added_scopes)
             .field("token_params", &params)
             .field("token_headers", &names(&self.token_headers))
             .field("refresh_params", &names(&self.refresh_params))
@@ -234,6 +237,7 @@ impl OAuth2 {
             client_secret,
             client_auth: ClientAuthMethod::default(),
             scopes: None,
+            added_scopes: Vec::new(),
             extra_params: Vec::new(),
             token_headers: Vec::new(),
             refresh_params: Vec::new(),
@@ -422,7 +426,8 @@ impl OAuth2 {
                 .append_pair("response_type", "code")
                 .append_pair("client_id", &self.client_id)
                 .append_pair("redirect_uri", &code.redirect_uri);
-            if let Some(scopes) = self.scopes.as_ref().filter(|s| !s.is_empty()) {
+            let scopes = self.authorization_scopes();
+            if !scopes.is_empty() {
                 query.append_pair("scope", &scopes.join(" "));
             }
             query
@@ -508,6 +513,33 @@ impl OAuth2 {
     {
         self.scopes = Some(scopes.into_iter().map(Into::into).collect());
         self
+    }
+
+    /// Adds these scopes to every token request, besides each operation's
+    /// scopes or those set with [`scopes`](Self::scopes): for example
+    /// `offline_access`, which some servers want before they issue a
+    /// refresh token. An interactive grant asks for them when the user
+    /// authorizes.
+    pub fn add_scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.added_scopes.extend(scopes.into_iter().map(Into::into));
+        self
+    }
+
+    /// The scopes a user is asked to authorize (authorization code and
+    /// device grants): the configured ones, then the added ones, each once.
+    pub(crate) fn authorization_scopes(&self) -> Vec<&str> {
+        let mut scopes: Vec<&str> = Vec::new();
+        let configured = self.scopes.iter().flatten();
+        for scope in configured.chain(&self.added_scopes) {
+            if !scopes.contains(&scope.as_str()) {
+                scopes.push(scope);
+            }
+        }
+        scopes
     }
 
     /// Adds a parameter to every token request (for example `audience`).

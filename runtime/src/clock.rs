@@ -1,5 +1,5 @@
-//! Time as the token cache sees it, injectable so expiry can be tested
-//! without waiting.
+//! Time as the token cache and retries see it, injectable so expiry and
+//! backoff can be tested without waiting.
 
 use std::fmt;
 use std::future::Future;
@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 /// A future that completes when a wait is over.
 pub type Sleep = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
-/// A monotonic clock, and waiting on it (the device flow's polling).
+/// A monotonic clock, and waiting on it (the device flow's polling, the
+/// waits between retries).
 pub trait Clock: Send + Sync + fmt::Debug {
     /// The current instant.
     fn now(&self) -> Instant;

@@ -7,7 +7,10 @@
 //!
 //! Besides the re-exports, this holds the helpers a generated operation
 //! is made of: sending and decoding a success body ([`send_json`],
-//! [`decode_json`], [`send_empty`]), turning an [`Error`] into one with the
+//! [`decode_json`], [`send_empty`], [`send_decoded`]), the same with the
+//! response's status and headers ([`with_headers`] with [`decode_json`],
+//! [`decode_empty`] or [`decode_raw`], reading declared headers with
+//! [`header_value`]), turning an [`Error`] into one with the
 //! operation's documented error bodies ([`Error::decode_body`],
 //! [`error_json`]), and reading credentials from the environment
 //! ([`env_var`]).
@@ -28,6 +31,7 @@ pub use crate::params::{
     cookie_header, cookie_param, encode_body, header_param, path_param, query_param, BodyEncoding,
     Style,
 };
+pub use crate::response::{header_value, FromHeader, FromHeaders, Response as WithHeaders};
 pub use crate::security::{ApiKeyLocation, Operation, SchemeUse};
 pub use crate::serde_helpers::{
     deserialize_integer_enum, deserialize_string_enum, deserialize_tagged, from_value_untagged,
@@ -35,6 +39,7 @@ pub use crate::serde_helpers::{
 };
 pub use crate::{__integer_enum as integer_enum, __string_enum as string_enum};
 pub use chrono;
+pub use reqwest::header::HeaderMap;
 pub use reqwest::{Method, RequestBuilder, Response};
 pub use secrecy::SecretString;
 pub use serde;
@@ -95,6 +100,48 @@ pub async fn send_empty<E>(
 ) -> Result<(), Error<E>> {
     drop(raw.await?);
     Ok(())
+}
+
+/// Sends a request (the generated builder's `send_raw`) and decodes its
+/// success response with `decode`: the `send` of an operation with several
+/// success bodies, whose `decode` matches on the status.
+pub async fn send_decoded<T, E, F, D>(
+    raw: impl std::future::Future<Output = Result<Response, Error<E>>>,
+    decode: D,
+) -> Result<T, Error<E>>
+where
+    D: FnOnce(Response) -> F,
+    F: std::future::Future<Output = Result<T, Error<E>>>,
+{
+    decode(raw.await?).await
+}
+
+/// Sends a request (the generated builder's `send_raw`) and decodes its
+/// success response with `decode`, keeping the status and headers: the
+/// whole of a generated `send_with_headers`.
+pub async fn with_headers<T, H: FromHeaders, E, F, D>(
+    raw: impl std::future::Future<Output = Result<Response, Error<E>>>,
+    decode: D,
+) -> Result<WithHeaders<T, H>, Error<E>>
+where
+    D: FnOnce(Response) -> F,
+    F: std::future::Future<Output = Result<T, Error<E>>>,
+{
+    let response = raw.await?;
+    let (status, headers) = (response.status(), response.headers().clone());
+    let body = decode(response).await?;
+    Ok(WithHeaders::new(status, headers, body))
+}
+
+/// Drops a success response whose body is not worth reading.
+pub async fn decode_empty<E>(response: Response) -> Result<(), Error<E>> {
+    drop(response);
+    Ok(())
+}
+
+/// Hands a success response over unread (a body that is not JSON).
+pub async fn decode_raw<E>(response: Response) -> Result<Response, Error<E>> {
+    Ok(response)
 }
 
 /// Reads a success response as JSON of type `T`: at most

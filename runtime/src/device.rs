@@ -12,7 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use crate::auth::{Credential, Grant, OAuth2};
-use crate::client::tokens::{ScopedTokens, TokenSource};
+use crate::client::tokens::{Resend, ScopedTokens, TokenSource};
 use crate::client::{Client, Configured};
 use crate::error::{Error, TokenError};
 use crate::oauth2::{read_endpoint_body, TokenRequest};
@@ -150,7 +150,8 @@ impl Client {
             .await
             .map_err(token_error)?;
         let mut params = vec![("client_id".to_owned(), oauth.client_id.clone())];
-        if let Some(scopes) = oauth.scopes.as_ref().filter(|s| !s.is_empty()) {
+        let scopes = oauth.authorization_scopes();
+        if !scopes.is_empty() {
             params.push(("scope".to_owned(), scopes.join(" ")));
         }
         let started = source.clock.now();
@@ -252,7 +253,11 @@ impl DeviceAuthorization<'_> {
                 paths: self.oauth.response_paths.as_ref(),
                 token_types: &self.oauth.token_types,
             };
-            match self.source.exchange(self.oauth, &request, false).await {
+            match self
+                .source
+                .exchange(self.oauth, &request, Resend::Never)
+                .await
+            {
                 Ok(token) => {
                     self.source.store(&self.scoped.slot, token).await;
                     return Ok(());

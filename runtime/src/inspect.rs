@@ -87,6 +87,12 @@ pub struct ApiExchange {
     pub status: Option<u16>,
     /// Response headers.
     pub response_headers: Vec<(String, String)>,
+    /// Which attempt of the call this was, from 1 (a request sent again
+    /// after a 401 keeps the number of the attempt it repeats).
+    pub attempt: u32,
+    /// The wait chosen before the next attempt; `None` when this one is
+    /// not retried.
+    pub retry_in: Option<std::time::Duration>,
 }
 
 /// Whether a token request parameter is shown as it is: the others may be

@@ -54,6 +54,8 @@ mod multipart;
 mod oauth2;
 mod params;
 mod redact;
+mod response;
+mod retry;
 pub mod security;
 mod serde_helpers;
 
@@ -67,6 +69,8 @@ pub use jwt::SigningKey;
 pub use multipart::FilePart;
 pub use params::BodyEncoding;
 pub use reqwest;
+pub use response::{FromHeader, FromHeaders, Response};
+pub use retry::{RetryPolicy, IDEMPOTENCY_KEY};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use serde;
 pub use serde_json;

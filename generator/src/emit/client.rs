@@ -42,6 +42,11 @@ pub(crate) fn client(api: &Api, ctx: &Context) -> TokenStream {
         /// error responses have bodies of type `E`, plain `Error` otherwise.
         pub type Error<E = ::std::convert::Infallible> = #private::Error<E>;
 
+        /// A decoded success body with its response's status and headers,
+        /// what `send_with_headers` returns: `H` is the operation's
+        /// `<Operation>Headers` when its responses declare headers.
+        pub type Response<T, H = ()> = #private::WithHeaders<T, H>;
+
         impl Client {
             #builder_doc
             pub fn builder() -> #private::ClientBuilder<Client> {

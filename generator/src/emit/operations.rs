@@ -7,7 +7,7 @@ use quote::quote;
 use super::{doc, format_template, ident, rust_type, Context, Template};
 use crate::model::{
     Alternative, Body, BodyEncoding, ErrorBody, Operation, Param, ParamLocation, ParamStyle,
-    PartKind, Payload, Security, StatusMatch, StatusVariant, Success, TypeRef,
+    PartKind, Payload, ResponseHeaders, Security, StatusMatch, StatusVariant, Success, TypeRef,
 };
 
 /// The `builders` module around `items` (see [`builders`]).
@@ -269,29 +269,49 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
     });
     let body = op.body.as_ref().map(|body| body_expression(body, ctx));
 
-    let (output, finish, success_enum) = success(op, ctx);
     let (error, map_err, error_enum) = errors(op, ctx);
-    let send = match finish {
-        // The runtime's future, so that the operation has one `async fn`
-        // (`send_raw`) for the compiler to check, not two.
-        Finish::Runtime(future) => quote! {
-            /// Sends the request and decodes the response.
-            pub fn send(
-                self,
-            ) -> impl ::std::future::Future<Output = ::std::result::Result<#output, #error>> + 'a {
-                #future
-            }
-        },
-        Finish::Async(body) => quote! {
-            /// Sends the request and decodes the response.
-            pub async fn send(self) -> ::std::result::Result<#output, #error> {
-                #body
-            }
-        },
+    let (output, finish, success_enum) = success(op, &error, ctx);
+    let (with_headers_output, headers_struct) = match &op.headers {
+        Some(headers) => {
+            let name = ident(&headers.name);
+            (
+                quote!(super::Response<#output, #name>),
+                headers_struct(op, headers, ctx),
+            )
+        }
+        None => (quote!(super::Response<#output>), TokenStream::new()),
     };
+    let Finish {
+        send,
+        decode,
+        decoder,
+    } = finish;
     let described = match operation_id(op) {
         Some(id) => format!("A `{id}` request (`{} {}`)", op.http_method, op.path),
         None => format!("A `{} {}` request", op.http_method, op.path),
+    };
+    // The runtime's futures, so that the compiler checks one `async fn` per
+    // operation (`send_raw`), or two with several success bodies.
+    let future = |output: TokenStream| {
+        let result = quote!(::std::result::Result<#output, #error>);
+        quote!(impl ::std::future::Future<Output = #result> + 'a)
+    };
+    let (send_output, with_headers_output) = (future(output), future(with_headers_output));
+    let send = quote! {
+        /// Sends the request and decodes the response.
+        pub fn send(self) -> #send_output {
+            #send
+        }
+
+        /// Sends the request and decodes the response, keeping its status
+        /// and headers (those the document declares also typed, in
+        /// `typed_headers`).
+        #[allow(clippy::type_complexity)]
+        pub fn send_with_headers(self) -> #with_headers_output {
+            #private::with_headers(self.send_raw(), #decode)
+        }
+
+        #decoder
     };
     let struct_doc = super::generated_doc(&format!(
         "{described}; send it with [`{}::send`].",
@@ -335,6 +355,45 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
 
         #success_enum
         #error_enum
+        #headers_struct
+    }
+}
+
+/// The struct of the headers an operation's success responses declare,
+/// each read by the runtime into its type.
+fn headers_struct(op: &Operation, headers: &ResponseHeaders, ctx: &Context) -> TokenStream {
+    let private = &ctx.private;
+    let named = quote!(types::);
+    let name = ident(&headers.name);
+    let fields = headers.fields.iter().map(|header| {
+        let (field, ty) = (ident(&header.name), rust_type(&header.ty, &named, ctx));
+        let text = match &header.doc {
+            Some(doc) => format!("`{}`: {doc}", header.wire),
+            None => format!("`{}`", header.wire),
+        };
+        let docs = doc(Some(&text));
+        quote!(#docs pub #field: ::std::option::Option<#ty>,)
+    });
+    let reads = headers.fields.iter().map(|header| {
+        let (field, wire) = (ident(&header.name), &header.wire);
+        quote!(#field: #private::header_value(headers, #wire),)
+    });
+    let docs = doc(Some(&format!(
+        "The headers the success responses of `{}` declare, each `None` when absent or not of its type.",
+        op.id
+    )));
+    quote! {
+        #docs
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct #name {
+            #(#fields)*
+        }
+
+        impl #private::FromHeaders for #name {
+            fn from_headers(headers: &#private::HeaderMap) -> Self {
+                #name { #(#reads)* }
+            }
+        }
     }
 }
 
@@ -460,33 +519,50 @@ fn body_expression(body: &Body, ctx: &Context) -> TokenStream {
     }
 }
 
-/// The body of `send`.
-enum Finish {
-    /// A future the runtime makes.
-    Runtime(TokenStream),
-    /// The body of an `async fn`.
-    Async(TokenStream),
+/// How an operation's success response becomes what `send` returns.
+struct Finish {
+    /// The body of `send`.
+    send: TokenStream,
+    /// The function decoding a response, for `send_with_headers`.
+    decode: TokenStream,
+    /// The builder's `__decode` function, when the operation has one.
+    decoder: TokenStream,
 }
 
-/// What `send` returns on success, the code producing it from `response`,
-/// and the enum of success responses when there are several.
-fn success(op: &Operation, ctx: &Context) -> (TokenStream, Finish, TokenStream) {
+/// What `send` returns on success, how it gets there, and the enum of
+/// success responses when there are several.
+fn success(
+    op: &Operation,
+    error: &TokenStream,
+    ctx: &Context,
+) -> (TokenStream, Finish, TokenStream) {
     let private = &ctx.private;
     let named = quote!(types::);
+    let finish = |send: TokenStream, decode: TokenStream| Finish {
+        send,
+        decode,
+        decoder: TokenStream::new(),
+    };
     match &op.success {
         Success::One(Payload::Empty) => (
             quote!(()),
-            Finish::Runtime(quote!(#private::send_empty(self.send_raw()))),
+            finish(
+                quote!(#private::send_empty(self.send_raw())),
+                quote!(#private::decode_empty),
+            ),
             TokenStream::new(),
         ),
         Success::One(Payload::Json(ty)) => (
             rust_type(ty, &named, ctx),
-            Finish::Runtime(quote!(#private::send_json(Self::__operation(), self.send_raw()))),
+            finish(
+                quote!(#private::send_json(Self::__operation(), self.send_raw())),
+                quote!(|response| #private::decode_json(Self::__operation(), response)),
+            ),
             TokenStream::new(),
         ),
         Success::One(Payload::Raw) => (
             quote!(#private::Response),
-            Finish::Runtime(quote!(self.send_raw())),
+            finish(quote!(self.send_raw()), quote!(#private::decode_raw)),
             TokenStream::new(),
         ),
         Success::Several { name, variants } => {
@@ -518,11 +594,15 @@ fn success(op: &Operation, ctx: &Context) -> (TokenStream, Finish, TokenStream) 
                 .find(|variant| !matches!(variant.status, StatusMatch::Code(_)))
                 .unwrap_or(&variants[0]);
             let fallback = decode(fallback);
-            let finish = quote! {
-                let response = self.send_raw().await?;
-                match response.status().as_u16() {
-                    #(#arms)*
-                    _ => #fallback,
+            let decoder = quote! {
+                /// Decodes a success response by its status.
+                async fn __decode(
+                    response: #private::Response,
+                ) -> ::std::result::Result<#enum_name, #error> {
+                    match response.status().as_u16() {
+                        #(#arms)*
+                        _ => #fallback,
+                    }
                 }
             };
             let doc_text = format!(
@@ -530,7 +610,15 @@ fn success(op: &Operation, ctx: &Context) -> (TokenStream, Finish, TokenStream) 
                 op.id
             );
             let enum_def = status_enum(&enum_name, &doc_text, variants, ctx);
-            (quote!(#enum_name), Finish::Async(finish), enum_def)
+            (
+                quote!(#enum_name),
+                Finish {
+                    send: quote!(#private::send_decoded(self.send_raw(), Self::__decode)),
+                    decode: quote!(Self::__decode),
+                    decoder,
+                },
+                enum_def,
+            )
         }
     }
 }

@@ -622,14 +622,14 @@ mod tests {
         );
 
         // Swagger 2.0: anything outside `definitions` moves on conversion.
-        let text = "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    post:\n      parameters:\n        - {name: body, in: body, schema: {type: object, properties: {n: {type: integer}}}}\n      responses:\n        '200': {description: ok, schema: {$ref: '#/paths/~1a/post/parameters/0/schema'}}\n  /b:\n    get:\n      parameters:\n        - $ref: '#/paths/~1a~1%7Bx%7D/get/parameters/0'\n      responses: {'200': {description: ok}}\n  /a/{x}:\n    get:\n      parameters: [{name: x, in: path, required: true, type: string}]\n      responses: {'200': {description: ok}}\n";
+        let text = "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    post:\n      parameters:\n        - {name: body, in: body, schema: {type: object, properties: {n: {type: integer}}}}\n      responses:\n        '200': {description: ok, schema: {$ref: '#/paths/~1a/post/parameters/0/schema'}}\n  /b/{x}:\n    get:\n      parameters:\n        - $ref: '#/paths/~1a~1%7Bx%7D/get/parameters/0'\n      responses: {'200': {description: ok}}\n  /a/{x}:\n    get:\n      parameters: [{name: x, in: path, required: true, type: string}]\n      responses: {'200': {description: ok}}\n";
         let (api, document) = load_json("refs-20.yaml", text);
         let ok = &api["paths"]["/a"]["post"]["responses"]["200"];
         assert_eq!(
             ok["content"]["application/json"]["schema"]["$ref"],
             "#/components/schemas/schema"
         );
-        assert_eq!(api["paths"]["/b"]["get"]["parameters"][0]["name"], "x");
+        assert_eq!(api["paths"]["/b/{x}"]["get"]["parameters"][0]["name"], "x");
         operations(&document);
     }
 }

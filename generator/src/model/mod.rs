@@ -209,7 +209,32 @@ pub(crate) struct Operation {
     pub(crate) body: Option<Body>,
     pub(crate) success: Success,
     pub(crate) errors: ErrorBody,
+    /// The headers its success responses declare with simple schemas,
+    /// read into a type of their own.
+    pub(crate) headers: Option<ResponseHeaders>,
     pub(crate) security: Security,
+}
+
+/// The typed view of the headers an operation's success responses declare:
+/// a struct in the `builders` module, a field per header.
+#[derive(Debug)]
+pub(crate) struct ResponseHeaders {
+    /// The struct.
+    pub(crate) name: String,
+    pub(crate) fields: Vec<ResponseHeader>,
+}
+
+/// One declared response header.
+#[derive(Debug)]
+pub(crate) struct ResponseHeader {
+    /// The field.
+    pub(crate) name: String,
+    /// The header's name as declared.
+    pub(crate) wire: String,
+    /// A primitive: an integer, a number, a boolean, a string, a date, a
+    /// timestamp or a UUID.
+    pub(crate) ty: TypeRef,
+    pub(crate) doc: Option<String>,
 }
 
 #[derive(Debug)]

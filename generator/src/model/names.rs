@@ -130,6 +130,10 @@ pub(crate) fn value_name(raw: &str) -> String {
     let name = words(raw).to_snake_case();
     let name = if name.is_empty() {
         "value".to_owned()
+    } else if name.chars().all(|c| c.is_ascii_digit() || c == '_') {
+        // `_0` would be a name of underscores and digits, which clippy
+        // refuses for bindings (`just_underscores_and_digits`).
+        format!("n{name}")
     } else if name.starts_with(|c: char| c.is_ascii_digit()) {
         format!("_{name}")
     } else {
@@ -220,7 +224,8 @@ mod tests {
         assert_eq!(value_name("petId"), "pet_id");
         assert_eq!(value_name("X-Request-ID"), "x_request_id");
         assert_eq!(value_name("$count"), "count");
-        assert_eq!(value_name("123"), "_123");
+        assert_eq!(value_name("123"), "n123");
+        assert_eq!(value_name("1st"), "_1st");
         assert_eq!(value_name("名前"), "value");
         assert_eq!(
             env_name("Pets (oauth2 test)").as_deref(),

@@ -3,7 +3,7 @@
 
 use openapiv3::{
     Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody, Response as DocResponse, Schema,
-    StatusCode,
+    SchemaKind, StatusCode, Type,
 };
 
 use super::names::{self, Namespace};
@@ -11,7 +11,8 @@ use super::security::{self, Scheme};
 use super::types::TypeBuilder;
 use super::{
     Alternative, Body, BodyEncoding, EncodingChoice, ErrorBody, Operation, Param, ParamLocation,
-    ParamStyle, Part, PartKind, Payload, StatusMatch, StatusVariant, Success, TypeRef,
+    ParamStyle, Part, PartKind, Payload, ResponseHeader, ResponseHeaders, StatusMatch,
+    StatusVariant, Success, TypeRef,
 };
 use crate::diagnostics::Diagnostics;
 use crate::load::{media_essence, Document};
@@ -59,7 +60,8 @@ pub(crate) fn operations(
             let method_name = method_names.unique(names::value_name(&naming));
             let builder_name = builder_names.unique(names::type_name(&naming));
 
-            let mut param_names = Namespace::with_reserved(&["client", "send", "send_raw"]);
+            let mut param_names =
+                Namespace::with_reserved(&["client", "send", "send_raw", "send_with_headers"]);
             let mut params = Vec::new();
             for parameter in item.parameters.iter().chain(op.parameters.iter()) {
                 if let Some(param) = parameter_of(
@@ -78,9 +80,26 @@ pub(crate) fn operations(
                     params.push(param);
                 }
             }
+            // A path parameter the template does not name has nowhere to
+            // go: it is left out rather than taken and never sent.
+            let variables = template_variables(path);
+            params.retain(|p: &Param| {
+                let placed =
+                    p.location != ParamLocation::Path || variables.contains(&p.wire.as_str());
+                if !placed {
+                    diagnostics.warn(
+                        &pointer,
+                        format!(
+                            "the path parameter `{}` is not in the path template `{path}`; it is left out",
+                            p.wire
+                        ),
+                    );
+                }
+                placed
+            });
             // A template variable no parameter declares is never sent as
             // written: it becomes a required string argument.
-            for variable in template_variables(path) {
+            for variable in variables {
                 let declared = params
                     .iter()
                     .any(|p| p.location == ParamLocation::Path && p.wire == variable);
@@ -119,7 +138,7 @@ pub(crate) fn operations(
                     diagnostics,
                 )
             });
-            let (success, errors) = responses_of(
+            let (success, errors, headers) = responses_of(
                 document,
                 types,
                 &op.responses,
@@ -151,6 +170,7 @@ pub(crate) fn operations(
                 body,
                 success,
                 errors,
+                headers,
                 security,
             });
         }
@@ -533,6 +553,21 @@ fn multipart_parts(
     Some(parts)
 }
 
+/// The response a documented response is or refers to; `None` for a
+/// reference that cannot be resolved.
+fn resolve_response<'d>(
+    document: &'d Document,
+    response: &'d ReferenceOr<DocResponse>,
+) -> Option<&'d DocResponse> {
+    match response {
+        ReferenceOr::Item(response) => Some(response),
+        ReferenceOr::Reference { reference } => {
+            let components = document.api.components.as_ref();
+            component(reference, "responses", components.map(|c| &c.responses))
+        }
+    }
+}
+
 /// A documented response's body: JSON of a type, nothing, or something
 /// else handed over raw.
 fn payload_of(
@@ -543,18 +578,16 @@ fn payload_of(
     status_pointer: &str,
     diagnostics: &Diagnostics<'_>,
 ) -> (Payload, Option<String>) {
-    let response = match response {
-        ReferenceOr::Item(response) => response,
-        ReferenceOr::Reference { reference } => {
-            let components = document.api.components.as_ref();
-            match component(reference, "responses", components.map(|c| &c.responses)) {
-                Some(response) => response,
-                None => {
-                    diagnostics.warn(status_pointer, format!("response `$ref: {reference}` cannot be resolved; the raw response is returned"));
-                    return (Payload::Raw, None);
-                }
-            }
+    let Some(response) = resolve_response(document, response) else {
+        if let ReferenceOr::Reference { reference } = response {
+            diagnostics.warn(
+                status_pointer,
+                format!(
+                    "response `$ref: {reference}` cannot be resolved; the raw response is returned"
+                ),
+            );
         }
+        return (Payload::Raw, None);
     };
     let doc = Some(response.description.clone()).filter(|d| !d.trim().is_empty());
     if response.content.is_empty() {
@@ -598,7 +631,7 @@ fn responses_of(
     builder_names: &mut Namespace,
     pointer: &str,
     diagnostics: &Diagnostics<'_>,
-) -> (Success, ErrorBody) {
+) -> (Success, ErrorBody, Option<ResponseHeaders>) {
     let mut entries: Vec<(StatusMatch, &ReferenceOr<DocResponse>, String)> = responses
         .responses
         .iter()
@@ -629,6 +662,8 @@ fn responses_of(
 
     let mut success = Vec::new();
     let mut errors = Vec::new();
+    let mut header_names = Namespace::default();
+    let mut headers: Vec<ResponseHeader> = Vec::new();
     for (status, response, key) in entries {
         let wanted_as_success =
             is_success(&status) || (!has_success && status == StatusMatch::Default);
@@ -652,6 +687,29 @@ fn responses_of(
             &format!("{pointer}/responses/{}", pointer::escape(&key)),
             diagnostics,
         );
+        if wanted_as_success {
+            let pointer = format!("{pointer}/responses/{}/headers", pointer::escape(&key));
+            for (wire, header) in resolve_response(document, response)
+                .map(|response| &response.headers)
+                .into_iter()
+                .flatten()
+            {
+                let known = headers.iter().any(|h| h.wire.eq_ignore_ascii_case(wire));
+                if known || wire.eq_ignore_ascii_case("content-type") {
+                    continue;
+                }
+                let hint = format!("{builder_name} {wire}");
+                let pointer = pointer::join(&pointer, wire);
+                if let Some((ty, doc)) = header_type(document, types, header, &hint, &pointer) {
+                    headers.push(ResponseHeader {
+                        name: header_names.unique(names::value_name(wire)),
+                        wire: wire.clone(),
+                        ty,
+                        doc,
+                    });
+                }
+            }
+        }
         let entry = (status, payload, doc);
         if wanted_as_success {
             success.push(entry);
@@ -699,12 +757,127 @@ fn responses_of(
             variants: variants(errors),
         },
     };
-    (success, errors)
+    let headers = (!headers.is_empty()).then(|| ResponseHeaders {
+        name: builder_names.unique(names::type_name(&format!("{builder_name} Headers"))),
+        fields: headers,
+    });
+    (success, errors, headers)
+}
+
+/// The type and description of a declared response header whose schema is
+/// simple (an integer, a number, a boolean, or a string that is not an
+/// enum, with any `format`); `None` for others, which stay readable as
+/// text in the response's header map.
+fn header_type(
+    document: &Document,
+    types: &mut TypeBuilder<'_>,
+    header: &ReferenceOr<openapiv3::Header>,
+    hint: &str,
+    pointer: &str,
+) -> Option<(TypeRef, Option<String>)> {
+    let header = match header {
+        ReferenceOr::Item(header) => header,
+        ReferenceOr::Reference { reference } => {
+            let components = document.api.components.as_ref();
+            component(reference, "headers", components.map(|c| &c.headers))?
+        }
+    };
+    let ParameterSchemaOrContent::Schema(schema) = &header.format else {
+        return None;
+    };
+    let resolved = match schema {
+        ReferenceOr::Item(schema) => schema,
+        ReferenceOr::Reference { reference } => {
+            let components = document.api.components.as_ref();
+            component(reference, "schemas", components.map(|c| &c.schemas))?
+        }
+    };
+    let simple = match &resolved.schema_kind {
+        SchemaKind::Type(Type::String(string)) => string.enumeration.is_empty(),
+        SchemaKind::Type(Type::Integer(integer)) => integer.enumeration.is_empty(),
+        SchemaKind::Type(Type::Number(number)) => number.enumeration.is_empty(),
+        SchemaKind::Type(Type::Boolean(boolean)) => boolean.enumeration.is_empty(),
+        _ => false,
+    };
+    if !simple {
+        return None;
+    }
+    // A referenced alias of a primitive is read as the primitive.
+    let inline = ReferenceOr::Item(resolved.clone());
+    let ty = match types.type_of(&inline, hint, &format!("{pointer}/schema")) {
+        TypeRef::Option(inner) => *inner,
+        ty => ty,
+    };
+    use TypeRef::*;
+    let primitive = matches!(
+        ty,
+        Bool | I8
+            | I16
+            | I32
+            | I64
+            | U8
+            | U16
+            | U32
+            | U64
+            | F32
+            | F64
+            | String
+            | DateTime
+            | Date
+            | Uuid
+    );
+    primitive.then(|| (ty, header.description.clone()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn simple_headers_of_success_responses_are_typed_once_each() {
+        let file = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/response_headers.yaml"
+        );
+        let document = crate::load::load(std::path::Path::new(file), &[]).unwrap();
+        let api = crate::model::build(&document).unwrap();
+        let headers = |id: &str| -> (String, Vec<(String, String, TypeRef)>) {
+            let op = api.operations.iter().find(|op| op.id == id).unwrap();
+            let headers = op.headers.as_ref().unwrap();
+            let fields = headers.fields.iter();
+            let fields = fields.map(|h| (h.name.clone(), h.wire.clone(), h.ty.clone()));
+            (headers.name.clone(), fields.collect())
+        };
+        let field = |name: &str, wire: &str, ty: TypeRef| (name.to_owned(), wire.to_owned(), ty);
+        // An alias of `integer` is an integer; `Content-Type`, an enum and
+        // an object are left to the header map.
+        assert_eq!(
+            headers("listItems"),
+            (
+                "ListItemsHeaders".to_owned(),
+                vec![
+                    field(
+                        "x_rate_limit_remaining",
+                        "X-RateLimit-Remaining",
+                        TypeRef::I64
+                    ),
+                    field("x_rate_limit_reset", "X-RateLimit-Reset", TypeRef::DateTime),
+                    field("x_request_id", "X-Request-Id", TypeRef::Uuid),
+                    field("link", "Link", TypeRef::String),
+                ]
+            )
+        );
+        // Across success statuses, a header named twice (in any case) is one field.
+        assert_eq!(
+            headers("getItem").1,
+            vec![
+                field("e_tag", "ETag", TypeRef::String),
+                field("retry_after", "Retry-After", TypeRef::I64),
+            ]
+        );
+        let put = api.operations.iter().find(|op| op.id == "putItem");
+        assert!(put.unwrap().headers.is_none());
+    }
 
     #[test]
     fn template_variables_are_read_as_the_emitter_reads_them() {

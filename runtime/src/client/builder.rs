@@ -20,6 +20,7 @@ use crate::connection::{Connection, Proxy, TlsVersion};
 use crate::error::Error;
 use crate::inspect::Inspector;
 use crate::redact::Redactor;
+use crate::retry::RetryPolicy;
 
 /// Implemented by generated clients so that one [`ClientBuilder`] serves
 /// them all. Not meant to be implemented by hand.
@@ -43,6 +44,8 @@ pub struct ClientBuilder<C = Client> {
     base_url: String,
     credentials: Vec<Credential>,
     http: Option<reqwest::Client>,
+    token_http: Option<reqwest::Client>,
+    retries: RetryPolicy,
     connection: Connection,
     default_headers: Vec<(String, String)>,
     clock: Arc<dyn Clock>,
@@ -64,6 +67,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("credentials", &self.credentials)
             .field("connection", &self.connection)
             .field("refresh_skew", &self.refresh_skew)
+            .field("retries", &self.retries)
             .finish_non_exhaustive()
     }
 }
@@ -81,6 +85,8 @@ impl<C: GeneratedClient> ClientBuilder<C> {
             base_url: base_url.into(),
             credentials: Vec::new(),
             http: None,
+            token_http: None,
+            retries: RetryPolicy::default(),
             connection: Connection::default(),
             default_headers: Vec::new(),
             clock: Arc::new(SystemClock),
@@ -124,6 +130,26 @@ impl<C: GeneratedClient> ClientBuilder<C> {
     /// not follow a redirect.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
+        self
+    }
+
+    /// Uses this HTTP client for token, device authorization and discovery
+    /// requests, so that a company network's proxy and TLS settings apply
+    /// to them as to API calls. Give it
+    /// `redirect(reqwest::redirect::Policy::none())`: the client built by
+    /// default never follows a token endpoint's redirect, which could take
+    /// the client secret elsewhere.
+    pub fn token_http_client(mut self, client: reqwest::Client) -> Self {
+        self.token_http = Some(client);
+        self
+    }
+
+    /// How failed requests are retried, API and token alike: by default at
+    /// most 2 retries with exponential backoff and full jitter, within 60
+    /// seconds; [`RetryPolicy::none`] turns retries off. One call can
+    /// override it with [`Client::execute_with_retries`].
+    pub fn retries(mut self, policy: RetryPolicy) -> Self {
+        self.retries = policy;
         self
     }
 
@@ -217,7 +243,9 @@ impl<C: GeneratedClient> ClientBuilder<C> {
         self
     }
 
-    /// The clock that decides token expiry (for tests).
+    /// The clock that decides token expiry and times the waits between
+    /// retries (for tests: a [`ManualClock`](crate::clock::ManualClock)
+    /// moves by each wait at once).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
@@ -311,11 +339,14 @@ impl<C: GeneratedClient> ClientBuilder<C> {
                 .build()
                 .map_err(config_error)?,
         };
-        let token_http = connection
-            .builder()?
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(config_error)?;
+        let token_http = match self.token_http {
+            Some(http) => http,
+            None => connection
+                .builder()?
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(config_error)?,
+        };
         let credentials = self
             .credentials
             .into_iter()
@@ -337,6 +368,7 @@ impl<C: GeneratedClient> ClientBuilder<C> {
             redactor: redactor.clone(),
             inspector: self.inspector.clone(),
             store: self.token_store,
+            retries: self.retries.clone(),
         });
         Ok(C::from_runtime(Client {
             inner: Arc::new(Inner {
@@ -347,6 +379,7 @@ impl<C: GeneratedClient> ClientBuilder<C> {
                 allow_insecure_http: self.allow_insecure_http,
                 max_response_body: self.max_response_body,
                 max_error_body: self.max_error_body,
+                retries: self.retries,
                 redactor,
                 inspector: self.inspector,
                 tokens,

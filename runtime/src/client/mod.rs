@@ -19,6 +19,7 @@ pub(crate) mod tokens;
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder, Response};
@@ -35,6 +36,7 @@ use crate::error::{Error, RawResponse};
 use crate::inspect::{header_pairs, redact_query, ApiExchange, Inspector};
 use crate::oauth2;
 use crate::redact::Redactor;
+use crate::retry::{self, Attempts, RetryPolicy};
 use crate::security::{ApiKeyLocation, Operation, SchemeUse};
 
 /// A configured client. Cheap to clone; clones share the token cache.
@@ -55,6 +57,8 @@ struct Inner {
     max_response_body: usize,
     /// The most bytes of an error body kept in an error.
     max_error_body: usize,
+    /// How failed calls are retried unless a call says otherwise.
+    retries: RetryPolicy,
     /// Knows every configured secret; extended per exchange.
     redactor: Redactor,
     inspector: Option<Arc<dyn Inspector>>,
@@ -101,14 +105,30 @@ impl Client {
     /// first requirement alternative whose schemes all have credentials,
     /// tokens for exactly the scopes the operation declares. A 401 answer
     /// rejects the tokens used and retries once when the request can be
-    /// replayed. Statuses other than 2xx become [`Error::Api`].
+    /// replayed. Transient failures are retried as the client's
+    /// [`RetryPolicy`] says (see [`ClientBuilder::retries`]). Statuses
+    /// other than 2xx become [`Error::Api`].
     pub async fn execute(
         &self,
         operation: &'static Operation,
         request: RequestBuilder,
     ) -> Result<Response, Error> {
+        self.execute_with_retries(operation, request, &self.inner.retries)
+            .await
+    }
+
+    /// As [`execute`](Self::execute), with `policy` instead of the
+    /// client's for this one call: [`RetryPolicy::none`] to send it once,
+    /// or [`RetryPolicy::retry_non_idempotent`] for a POST known to be safe
+    /// to repeat.
+    pub async fn execute_with_retries(
+        &self,
+        operation: &'static Operation,
+        request: RequestBuilder,
+        policy: &RetryPolicy,
+    ) -> Result<Response, Error> {
         let span = tracing::debug_span!("api_request", operation = operation.id);
-        self.execute_inner(operation, request)
+        self.execute_inner(operation, request, policy)
             .instrument(span)
             .await
     }
@@ -117,6 +137,7 @@ impl Client {
         &self,
         operation: &'static Operation,
         request: RequestBuilder,
+        policy: &RetryPolicy,
     ) -> Result<Response, Error> {
         let transport = |source: reqwest::Error| Error::Transport {
             operation: operation.id,
@@ -130,10 +151,18 @@ impl Client {
         }
         let schemes = self.select(operation)?;
         self.refuse_insecure(operation, schemes, request.url())?;
-        let mut replay = request.try_clone();
+        // The request as the caller made it, before credentials are put on
+        // it, to send again; `None` for a streaming body, sent once.
+        let template = request.try_clone();
+        let replay = || template.as_ref().and_then(reqwest::Request::try_clone);
+        let may_retry = policy.may_replay(request.method(), request.headers());
+        let clock = &self.inner.tokens.clock;
+        let mut attempts = Attempts::new(policy, clock.now());
+        let mut renewed = false;
         loop {
             let used = self.apply(schemes, &mut request).await?;
-            tracing::debug!(method = %request.method(), path = request.url().path(), "sending");
+            let attempt = attempts.number();
+            tracing::debug!(method = %request.method(), path = request.url().path(), attempt, "sending");
             let mut exchange = self.inner.inspector.as_ref().map(|_| {
                 let query_keys: Vec<&str> = self
                     .configured(schemes)
@@ -151,18 +180,50 @@ impl Client {
                     request_headers: header_pairs(request.headers()),
                     status: None,
                     response_headers: Vec::new(),
+                    attempt,
+                    retry_in: None,
                 }
             });
             let response = self.inner.http.execute(request).await;
+            let retry_in = match &response {
+                _ if !may_retry || template.is_none() => None,
+                Ok(response) if retry::is_retriable_status(response.status()) => {
+                    let server = retry::server_delay(
+                        Some(response.status()),
+                        response.headers(),
+                        SystemTime::now(),
+                    );
+                    attempts.next_delay(server, clock.now(), retry::jitter())
+                }
+                Err(error) if retry::is_retriable_error(error) => {
+                    attempts.next_delay(None, clock.now(), retry::jitter())
+                }
+                _ => None,
+            };
             if let Some(exchange) = &mut exchange {
                 if let Ok(response) = &response {
                     exchange.status = Some(response.status().as_u16());
                     exchange.response_headers = header_pairs(response.headers());
                 }
+                exchange.retry_in = retry_in;
             }
             if let (Some(inspector), Some(mut exchange)) = (&self.inner.inspector, exchange) {
                 exchange.redact(&used.redactor(&self.inner.redactor));
                 inspector.api_exchange(&exchange);
+            }
+            if let Some((delay, again)) = retry_in.and_then(|delay| Some((delay, replay()?))) {
+                let status = response.as_ref().ok().map(|r| r.status().as_u16());
+                tracing::debug!(
+                    attempt,
+                    status,
+                    delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                    "transient failure: retrying"
+                );
+                // The connection goes back to the pool (or closes) now.
+                drop(response);
+                clock.sleep(delay).await;
+                request = again;
+                continue;
             }
             let mut response = response.map_err(transport)?;
             let status = response.status();
@@ -171,8 +232,10 @@ impl Client {
                 for used in used.iter() {
                     self.inner.tokens.reject(&used.slot, &used.token).await;
                 }
-                if let Some(again) = replay.take() {
+                // Renewed at most once, and not counted as a retry.
+                if let Some(again) = replay().filter(|_| !renewed) {
                     tracing::debug!("401 with a cached token: renewed it, retrying once");
+                    renewed = true;
                     request = again;
                     continue;
                 }

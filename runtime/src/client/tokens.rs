@@ -22,6 +22,7 @@ use crate::error::{Error, TokenError};
 use crate::inspect::Inspector;
 use crate::oauth2::{self, ClientAuthStyle, ClientIdentity, Token, TokenRequest};
 use crate::redact::Redactor;
+use crate::retry::{self, Attempts, RetryPolicy};
 
 /// Obtains, caches and renews the tokens of a client's OAuth2 credentials.
 pub(crate) struct TokenSource {
@@ -47,6 +48,8 @@ pub(crate) struct TokenSource {
     metadata: tokio::sync::Mutex<HashMap<Discovery, Arc<Metadata>>>,
     /// SHA-256 digests of the authorization codes already sent.
     redeemed_codes: Mutex<HashSet<Vec<u8>>>,
+    /// How token requests that fail transiently are retried.
+    retries: RetryPolicy,
 }
 
 /// What a [`TokenSource`] is made of; the rest starts empty.
@@ -61,6 +64,7 @@ pub(crate) struct TokenSettings {
     pub(crate) redactor: Redactor,
     pub(crate) inspector: Option<Arc<dyn Inspector>>,
     pub(crate) store: Option<Arc<dyn TokenStore>>,
+    pub(crate) retries: RetryPolicy,
 }
 
 impl TokenSource {
@@ -83,6 +87,7 @@ impl TokenSource {
             client_auth_memory: Mutex::default(),
             metadata: tokio::sync::Mutex::default(),
             redeemed_codes: Mutex::default(),
+            retries: settings.retries,
         }
     }
 
@@ -192,6 +197,11 @@ impl TokenSource {
             None if !uses_operation_scopes(oauth) => Vec::new(),
             None => scopes.iter().map(|s| (*s).to_owned()).collect(),
         };
+        // An interactive grant without configured scopes sends none: its
+        // added scopes were asked for when the user authorized.
+        if oauth.scopes.is_some() || !oauth.is_interactive() {
+            scopes.extend(oauth.added_scopes.iter().cloned());
+        }
         scopes.sort();
         scopes.dedup();
         let grant = match &oauth.grant {
@@ -299,7 +309,7 @@ impl TokenSource {
                 paths: oauth.response_paths.as_ref(),
                 token_types: &oauth.token_types,
             };
-            match self.exchange(oauth, &request, false).await {
+            match self.exchange(oauth, &request, Resend::Retry).await {
                 Ok(mut token) => {
                     // A refresh response without a refresh token keeps the
                     // old one; a rotated one replaces it.
@@ -373,37 +383,38 @@ impl TokenSource {
             paths: oauth.response_paths.as_ref(),
             token_types: &oauth.token_types,
         };
-        // A one-time code is never used to probe client authentication.
-        self.exchange(oauth, &request, !is_code).await
+        // A one-time code is sent once: never again to probe client
+        // authentication, nor after a failure (RFC 6749 §4.1.2).
+        let resend = if is_code {
+            Resend::Never
+        } else {
+            Resend::RetryAndProbe
+        };
+        self.exchange(oauth, &request, resend).await
     }
 
     /// Sends a token request with the configured client authentication;
-    /// for [`ClientAuthMethod::Auto`], tries Basic then the body, unless
-    /// `may_probe` is false, and remembers what worked.
+    /// for [`ClientAuthMethod::Auto`], tries Basic then the body when
+    /// `resend` allows probing, and remembers what worked.
     pub(crate) async fn exchange(
         &self,
         oauth: &OAuth2,
         request: &TokenRequest<'_>,
-        may_probe: bool,
+        resend: Resend,
     ) -> Result<Token, TokenError> {
         self.refuse_insecure(request.url)?;
+        let may_probe = resend == Resend::RetryAndProbe;
+        let once = RetryPolicy::none();
+        let policy = match resend {
+            Resend::Never => &once,
+            Resend::Retry | Resend::RetryAndProbe => &self.retries,
+        };
         let client = ClientIdentity {
             id: &oauth.client_id,
             secret: oauth.client_secret.as_ref(),
             signing_key: oauth.signing_key.as_deref(),
         };
-        let now = || self.clock.now();
-        let send = |style| {
-            oauth2::request_token(
-                &self.http,
-                request,
-                &client,
-                style,
-                now(),
-                self.inspector.as_deref(),
-                &self.redactor,
-            )
-        };
+        let send = |style| self.send_with_retries(request, &client, style, policy);
         let fixed = match oauth.client_auth {
             ClientAuthMethod::Basic => Some(ClientAuthStyle::Basic),
             ClientAuthMethod::Body => Some(ClientAuthStyle::Body),
@@ -454,6 +465,54 @@ impl TokenSource {
         }
     }
 
+    /// Sends a token request with client authentication `style`, again on
+    /// a connection error, a timeout, a 429 or a 5xx without an OAuth2
+    /// error, as `policy` says; never on an OAuth2 error.
+    /// Called inside the cache's single-flight gate, so that the callers
+    /// waiting for one token share its retries rather than multiply them.
+    async fn send_with_retries(
+        &self,
+        request: &TokenRequest<'_>,
+        client: &ClientIdentity<'_>,
+        style: ClientAuthStyle,
+        policy: &RetryPolicy,
+    ) -> Result<Token, TokenError> {
+        let mut attempts = Attempts::new(policy, self.clock.now());
+        loop {
+            let attempt = attempts.number();
+            let result = oauth2::request_token(
+                &self.http,
+                request,
+                client,
+                style,
+                self.clock.now(),
+                self.inspector.as_deref(),
+                &self.redactor,
+            )
+            .await;
+            let transient = match &result {
+                Err(TokenError::Status { status, .. }) => {
+                    status.is_server_error() || *status == reqwest::StatusCode::TOO_MANY_REQUESTS
+                }
+                Err(TokenError::Transport { source, .. }) => retry::is_retriable_error(source),
+                _ => false,
+            };
+            let delay = transient
+                .then(|| attempts.next_delay(None, self.clock.now(), retry::jitter()))
+                .flatten();
+            let Some(delay) = delay else {
+                return result;
+            };
+            tracing::debug!(
+                url = %request.url,
+                attempt,
+                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                "token request failed transiently: retrying"
+            );
+            self.clock.sleep(delay).await;
+        }
+    }
+
     /// Refuses a request to `url` that carries a secret (a client secret,
     /// password, refresh token, code or device code) over plain HTTP to a
     /// host other than loopback, unless allowed: decided on the URL,
@@ -489,6 +548,21 @@ impl TokenSource {
             Err(e) => Err(invalid(e.to_string())),
         }
     }
+}
+
+/// Whether a token request may be sent more than once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Resend {
+    /// Sent once: a one-time authorization code, or a device flow poll,
+    /// whose polling loop is its own retry.
+    Never,
+    /// Sent again after a transient failure (a refresh, whose client
+    /// authentication is not probed).
+    Retry,
+    /// Sent again after a transient failure, and under
+    /// [`ClientAuthMethod::Auto`] with the client credentials in the body
+    /// when the Basic header is refused.
+    RetryAndProbe,
 }
 
 /// What applying an OAuth2 credential's tokens needs besides the
@@ -629,6 +703,7 @@ mod tests {
             redactor: Redactor::default(),
             inspector: None,
             store: None,
+            retries: RetryPolicy::default(),
         })
     }
 
@@ -650,6 +725,37 @@ mod tests {
         assert!(source("https://api.example.com", true)
             .refuse_insecure(&plain)
             .is_ok());
+    }
+
+    #[tokio::test]
+    async fn added_scopes_join_every_token_request_but_not_a_code_redemption() {
+        let source = source("https://api.example.com", false);
+        let scopes = |oauth: OAuth2, operation: &'static [&'static str]| {
+            let source = &source;
+            async move { source.token_key(&oauth, operation).await.unwrap().0.scopes }
+        };
+        let machine = OAuth2::client_credentials("o", "/t", "id", "s");
+        assert_eq!(
+            scopes(machine.clone().add_scopes(["offline_access"]), &["read"]).await,
+            ["offline_access", "read"]
+        );
+        assert_eq!(
+            scopes(
+                machine
+                    .scopes(["admin"])
+                    .add_scopes(["offline_access", "admin"]),
+                &["read"]
+            )
+            .await,
+            ["admin", "offline_access"]
+        );
+        let code = OAuth2::authorization_code("c", "https://a/authorize", "/t", "id", "app:/cb")
+            .add_scopes(["offline_access"]);
+        assert!(scopes(code.clone(), &["read"]).await.is_empty());
+        let authorize = code.scopes(["read"]).authorize().unwrap();
+        let url = Url::parse(authorize.url()).unwrap();
+        let scope = url.query_pairs().find(|(name, _)| name == "scope");
+        assert_eq!(scope.unwrap().1, "read offline_access");
     }
 
     #[test]

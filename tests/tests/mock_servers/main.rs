@@ -7,6 +7,8 @@
 mod client_authentication;
 mod discovery;
 mod requests;
+mod response_headers;
+mod retries;
 mod schemes_and_headers;
 mod tokens;
 mod user_flows;
