@@ -12,8 +12,9 @@
 //! [`decode_empty`] or [`decode_raw`], reading declared headers with
 //! [`header_value`]), turning an [`Error`] into one with the
 //! operation's documented error bodies ([`Error::decode_body`],
-//! [`error_json`]), and reading credentials from the environment
-//! ([`env_var`]).
+//! [`error_json`]), sending with the builder's retry policy ([`execute`]),
+//! filling a declared idempotency header ([`idempotency_key`]), and reading
+//! credentials from the environment ([`env_var`]).
 
 use crate::body::{declared_over, read_at_most, DEFAULT_MAX_RESPONSE_BODY};
 use crate::client::UsedTokens;
@@ -32,6 +33,7 @@ pub use crate::params::{
     Style,
 };
 pub use crate::response::{header_value, FromHeader, FromHeaders, Response as WithHeaders};
+pub use crate::retry::RetryPolicy;
 pub use crate::security::{ApiKeyLocation, Operation, SchemeUse};
 pub use crate::serde_helpers::{
     deserialize_integer_enum, deserialize_string_enum, deserialize_tagged, from_value_untagged,
@@ -81,6 +83,44 @@ pub(crate) struct Delivered {
     pub(crate) max_body: usize,
     pub(crate) redactor: Redactor,
     pub(crate) tokens: UsedTokens,
+}
+
+/// Sends a request built by a generated builder's `send_raw`: with
+/// `retries` when the builder was given a policy, otherwise with the
+/// client's.
+pub async fn execute(
+    client: &Client,
+    operation: &'static Operation,
+    request: RequestBuilder,
+    retries: Option<&RetryPolicy>,
+) -> Result<Response, Error> {
+    match retries {
+        Some(policy) => {
+            client
+                .execute_with_retries(operation, request, policy)
+                .await
+        }
+        None => client.execute(operation, request).await,
+    }
+}
+
+/// Fills the idempotency header `name` an operation declares with a fresh
+/// UUID v4, unless the caller `set` it. Called once per `send_raw`, before
+/// the first attempt, so every retry carries the same key. Should the
+/// system's random source fail, the header is left out (and a POST or
+/// PATCH is then not retried) rather than filled with a guessable key.
+pub fn idempotency_key(request: RequestBuilder, name: &'static str, set: bool) -> RequestBuilder {
+    use ring::rand::SecureRandom;
+
+    if set {
+        return request;
+    }
+    let mut bytes = [0u8; 16];
+    if ring::rand::SystemRandom::new().fill(&mut bytes).is_err() {
+        return request;
+    }
+    let key = uuid::Builder::from_random_bytes(bytes).into_uuid();
+    request.header(name, key.hyphenated().to_string())
 }
 
 /// Sends a request (the generated builder's `send_raw`) and reads the
@@ -274,6 +314,44 @@ mod tests {
 
     use super::*;
     use crate::error::RawResponse;
+
+    fn sent_key(set: bool, preset: Option<&str>) -> Option<String> {
+        let mut request = reqwest::Client::new().post("http://localhost/pets");
+        if let Some(value) = preset {
+            request = request.header("Idempotency-Key", value);
+        }
+        let request = idempotency_key(request, "Idempotency-Key", set)
+            .build()
+            .unwrap();
+        let values: Vec<_> = request
+            .headers()
+            .get_all("idempotency-key")
+            .iter()
+            .collect();
+        assert!(values.len() <= 1, "one key at most: {values:?}");
+        values.first().map(|v| v.to_str().unwrap().to_owned())
+    }
+
+    #[test]
+    fn an_unset_idempotency_key_is_a_fresh_uuid_v4() {
+        let (first, second) = (
+            sent_key(false, None).unwrap(),
+            sent_key(false, None).unwrap(),
+        );
+        for key in [&first, &second] {
+            let parsed = uuid::Uuid::parse_str(key).unwrap();
+            assert_eq!(parsed.get_version_num(), 4);
+            assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122);
+            assert_eq!(key, &parsed.hyphenated().to_string());
+        }
+        assert_ne!(first, second);
+    }
+
+    #[test]
+    fn a_key_the_caller_set_is_kept() {
+        assert_eq!(sent_key(true, Some("mine")).as_deref(), Some("mine"));
+        assert_eq!(sent_key(true, None), None);
+    }
 
     #[test]
     fn the_hidden_module_is_named_after_the_major_and_minor_version() {

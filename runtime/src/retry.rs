@@ -4,7 +4,7 @@
 //! A request is retried on a connection error, a timeout, or a status of
 //! 408, 429, 500, 502, 503 or 504, when it can be replayed safely: GET,
 //! HEAD, PUT, DELETE, OPTIONS and TRACE always; POST and PATCH only when
-//! they carry an `Idempotency-Key` header or the policy opts in; a
+//! they carry an `Idempotency-Key` (or `X-Idempotency-Key`) header or the policy opts in; a
 //! streaming body never. The wait is the server's when it gives one
 //! (`Retry-After` in seconds or as an HTTP-date, `retry-after-ms`, or on a
 //! 429 a rate-limit reset header), otherwise exponential backoff with full
@@ -18,6 +18,10 @@ use reqwest::{Method, StatusCode};
 /// The header whose presence makes a POST or PATCH safe to send again: the
 /// server applies a request with the same key at most once.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// The other name of [`IDEMPOTENCY_KEY`] some APIs declare; it makes a
+/// request replayable the same way.
+const X_IDEMPOTENCY_KEY: &str = "x-idempotency-key";
 
 /// How a client retries failed requests. The default makes at most 2
 /// retries (3 attempts), waiting from 0.5 s up to 8 s between them, within
@@ -104,7 +108,11 @@ impl RetryPolicy {
             | Method::DELETE
             | Method::OPTIONS
             | Method::TRACE => true,
-            _ => self.non_idempotent || headers.contains_key(IDEMPOTENCY_KEY),
+            _ => {
+                self.non_idempotent
+                    || headers.contains_key(IDEMPOTENCY_KEY)
+                    || headers.contains_key(X_IDEMPOTENCY_KEY)
+            }
         }
     }
 }
@@ -260,6 +268,8 @@ mod tests {
         assert!(!policy.may_replay(&Method::PATCH, &none));
         let keyed = headers(&[("idempotency-key", "k-1")]);
         assert!(policy.may_replay(&Method::POST, &keyed));
+        let x_keyed = headers(&[("x-idempotency-key", "k-2")]);
+        assert!(policy.may_replay(&Method::PATCH, &x_keyed));
         assert!(policy
             .clone()
             .retry_non_idempotent(true)

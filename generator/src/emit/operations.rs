@@ -80,7 +80,12 @@ fn client_method(op: &Operation, members: &[Member], ctx: &Context) -> TokenStre
         #deprecated
         #many
         pub fn #method(&self, #(#params),*) -> #builder<'_> {
-            #builder { client: self, #(#inits)* #choice_init }
+            #builder {
+                client: self,
+                retries: ::std::option::Option::None,
+                #(#inits)*
+                #choice_init
+            }
         }
     }
 }
@@ -252,7 +257,15 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
     };
     let headers = located(ParamLocation::Header).map(|p| {
         let (field, wire, explode) = (ident(&p.name), &p.wire, p.explode);
-        quote!(let request = #private::header_param(request, #wire, &self.#field, #explode);)
+        let fill = (op.idempotency_key.as_ref() == Some(&p.name)).then(|| {
+            quote! {
+                let request = #private::idempotency_key(request, #wire, self.#field.is_some());
+            }
+        });
+        quote! {
+            let request = #private::header_param(request, #wire, &self.#field, #explode);
+            #fill
+        }
     });
     let cookies: Vec<TokenStream> = located(ParamLocation::Cookie)
         .map(|p| {
@@ -324,6 +337,7 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
         #[must_use = "a request does nothing until it is sent"]
         pub struct #name<'a> {
             client: &'a super::Client,
+            retries: ::std::option::Option<#private::RetryPolicy>,
             #(#fields)*
             #choice_field
         }
@@ -332,6 +346,13 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
         impl<'a> #name<'a> {
             #(#setters)*
             #choice_setter
+
+            /// Retries this call with `policy` instead of the client's
+            /// (`RetryPolicy::none()` to send it once).
+            pub fn retries(mut self, policy: #private::RetryPolicy) -> Self {
+                self.retries = ::std::option::Option::Some(policy);
+                self
+            }
 
             /// The operation's security requirements, as the runtime reads them.
             fn __operation() -> &'static #private::Operation {
@@ -347,7 +368,13 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
                 #(#headers)*
                 #cookies
                 #body
-                self.client.inner.execute(Self::__operation(), request).await #map_err
+                #private::execute(
+                    &self.client.inner,
+                    Self::__operation(),
+                    request,
+                    self.retries.as_ref(),
+                )
+                .await #map_err
             }
 
             #send

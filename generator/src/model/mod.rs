@@ -213,6 +213,10 @@ pub(crate) struct Operation {
     /// read into a type of their own.
     pub(crate) headers: Option<ResponseHeaders>,
     pub(crate) security: Security,
+    /// The field of the optional idempotency header parameter
+    /// (`Idempotency-Key`, `X-Idempotency-Key`) of a POST or PATCH, which
+    /// `send_raw` fills with a fresh UUID when the caller leaves it unset.
+    pub(crate) idempotency_key: Option<String>,
 }
 
 /// The typed view of the headers an operation's success responses declare:

@@ -60,8 +60,13 @@ pub(crate) fn operations(
             let method_name = method_names.unique(names::value_name(&naming));
             let builder_name = builder_names.unique(names::type_name(&naming));
 
-            let mut param_names =
-                Namespace::with_reserved(&["client", "send", "send_raw", "send_with_headers"]);
+            let mut param_names = Namespace::with_reserved(&[
+                "client",
+                "retries",
+                "send",
+                "send_raw",
+                "send_with_headers",
+            ]);
             let mut params = Vec::new();
             for parameter in item.parameters.iter().chain(op.parameters.iter()) {
                 if let Some(param) = parameter_of(
@@ -127,6 +132,7 @@ pub(crate) fn operations(
                 _ => usize::MAX,
             });
 
+            let idempotency_key = idempotency_key(method, &params);
             let body = op.request_body.as_ref().and_then(|body| {
                 body_of(
                     document,
@@ -172,10 +178,37 @@ pub(crate) fn operations(
                 errors,
                 headers,
                 security,
+                idempotency_key,
             });
         }
     }
     operations
+}
+
+/// The headers that carry an idempotency key, in lower case.
+const IDEMPOTENCY_HEADERS: &[&str] = &["idempotency-key", "x-idempotency-key"];
+
+/// The field of the idempotency header a POST or PATCH declares, which
+/// the generated builder fills with a fresh key when the caller leaves it
+/// unset: an optional header parameter named `Idempotency-Key` or
+/// `X-Idempotency-Key` (in any case) whose value is a string or a UUID.
+/// Other methods are replayable without one; a required one is the
+/// caller's to give.
+fn idempotency_key(method: &str, params: &[Param]) -> Option<String> {
+    if !matches!(method, "post" | "patch") {
+        return None;
+    }
+    params
+        .iter()
+        .find(|p| {
+            p.location == ParamLocation::Header
+                && !p.required
+                && matches!(p.ty, TypeRef::String | TypeRef::Uuid)
+                && IDEMPOTENCY_HEADERS
+                    .iter()
+                    .any(|name| p.wire.eq_ignore_ascii_case(name))
+        })
+        .map(|p| p.name.clone())
 }
 
 /// The variables of a path template (`id` in `/pets/{id}`), each once, in
@@ -832,6 +865,33 @@ fn header_type(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn optional_idempotency_headers_of_posts_and_patches_are_filled() {
+        let file = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/idempotency.yaml"
+        );
+        let document = crate::load::load(std::path::Path::new(file), &[]).unwrap();
+        let api = crate::model::build(&document).unwrap();
+        let filled: Vec<(&str, Option<&str>)> = api
+            .operations
+            .iter()
+            .map(|op| (op.id.as_str(), op.idempotency_key.as_deref()))
+            .collect();
+        // Matched in any case, `X-` or not; a PUT is replayable without
+        // one, a required one is the caller's.
+        assert_eq!(
+            filled,
+            [
+                ("listOrders", None),
+                ("createOrder", Some("idempotency_key")),
+                ("replaceOrder", None),
+                ("updateOrder", Some("x_idempotency_key")),
+                ("createRefund", None),
+            ]
+        );
+    }
 
     #[test]
     fn simple_headers_of_success_responses_are_typed_once_each() {

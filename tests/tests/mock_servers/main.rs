@@ -4,6 +4,7 @@
 //! each, as `tests/real_servers/` does against real servers;
 //! `integration_tests::support::mock` is what they share.
 
+mod builder_retries;
 mod client_authentication;
 mod discovery;
 mod requests;
