@@ -1,5 +1,6 @@
-//! `generator inspect`: the security the model inferred, as text for people
-//! and JSON for tools.
+//! `generator inspect`: the security the model inferred, and how each list
+//! operation paginates (or why one that looks paginated does not), as text
+//! for people and JSON for tools.
 //!
 //! URLs are shown as the runtime will call them with the default server:
 //! relative ones resolved against the base URL the report starts with, by
@@ -11,7 +12,7 @@
 
 use serde_json::{json, Value};
 
-use crate::model::{Api, SchemeKind};
+use crate::model::{Api, PageStyle, Pagination, PaginationSource, SchemeKind};
 
 /// How `inspect` prints its report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -111,7 +112,7 @@ fn report(api: &Api) -> Value {
         .operations
         .iter()
         .map(|op| {
-            json!({
+            let mut entry = json!({
                 "id": op.id,
                 "method": op.http_method,
                 "path": op.path,
@@ -126,7 +127,15 @@ fn report(api: &Api) -> Value {
                     }).collect::<Vec<_>>()
                 }).collect::<Vec<_>>(),
                 "anonymous": op.security.anonymous,
-            })
+            });
+            // Only where there is something to say, as the text does.
+            if let Some(pagination) = &op.pagination {
+                entry["pagination"] = pagination_report(pagination);
+            }
+            if let Some(note) = &op.pagination_note {
+                entry["pagination_note"] = json!(note);
+            }
+            entry
         })
         .collect();
     json!({
@@ -136,6 +145,96 @@ fn report(api: &Api) -> Value {
         "schemes": schemes,
         "operations": operations,
     })
+}
+
+/// An operation's pagination: the style with its parameters and the
+/// pointers into the body, as on the wire, and where it was read from.
+fn pagination_report(pagination: &Pagination) -> Value {
+    let mut entry = match &pagination.style {
+        PageStyle::LinkHeader => json!({ "style": "link" }),
+        PageStyle::NextUrl { pointer } => json!({ "style": "next-url", "cursor": pointer }),
+        PageStyle::Cursor {
+            param,
+            pointer,
+            keep,
+        } => json!({ "style": "cursor", "param": param, "cursor": pointer, "keep": keep }),
+        PageStyle::AfterLast { param, id } => {
+            json!({ "style": "after-last", "param": param, "id": id })
+        }
+        PageStyle::Offset {
+            param,
+            limit,
+            total,
+        } => json!({ "style": "offset", "param": param, "limit": limit, "total": total }),
+        PageStyle::Page {
+            param,
+            first,
+            size,
+            total,
+            total_pages,
+        } => json!({
+            "style": "page",
+            "param": param,
+            "first": first,
+            "size": size,
+            "total": total,
+            "total_pages": total_pages,
+        }),
+    };
+    entry["items"] = json!(pagination.items_pointer);
+    entry["has_more"] = json!(pagination.has_more);
+    entry["source"] = json!(match pagination.source {
+        PaginationSource::Extension => "x-pagination",
+        PaginationSource::Dropshot => "x-dropshot-pagination",
+        PaginationSource::Inferred => "inferred",
+    });
+    entry
+}
+
+/// The text of a pagination entry of the report: `cursor page_token <-
+/// /next_page, items /items, keeps limit (x-dropshot-pagination)`.
+fn pagination_text(pagination: &Value) -> String {
+    let text = |key: &str| pagination[key].as_str().map(str::to_owned);
+    let mut out = text("style").unwrap_or_default();
+    if let Some(param) = text("param") {
+        out.push_str(&format!(" `{param}`"));
+    }
+    if let Some(first) = pagination["first"].as_i64() {
+        out.push_str(&format!(" from {first}"));
+    }
+    if let Some(cursor) = text("cursor") {
+        out.push_str(&format!(" <- {cursor}"));
+    }
+    if let Some(id) = text("id") {
+        out.push_str(&format!(" <- the last item's `{id}`"));
+    }
+    let items = text("items").unwrap_or_default();
+    out.push_str(&format!(
+        ", items {}",
+        if items.is_empty() { "the body" } else { &items }
+    ));
+    for (label, key) in [
+        ("size", "limit"),
+        ("size", "size"),
+        ("total", "total"),
+        ("pages", "total_pages"),
+        ("more", "has_more"),
+    ] {
+        if let Some(value) = text(key) {
+            out.push_str(&format!(", {label} {value}"));
+        }
+    }
+    let keep: Vec<String> = pagination["keep"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|name| name.as_str().map(str::to_owned))
+        .collect();
+    if !keep.is_empty() {
+        out.push_str(&format!(", keeps {}", keep.join(" ")));
+    }
+    out.push_str(&format!(" ({})", text("source").unwrap_or_default()));
+    out
 }
 
 fn text(report: &Value) -> String {
@@ -269,6 +368,15 @@ fn text(report: &Value) -> String {
             alternatives.push("anonymous".to_owned());
         }
         out.push_str(&format!("    needs: {}\n", alternatives.join(" | ")));
+        if op["pagination"].is_object() {
+            out.push_str(&format!(
+                "    pages: {}\n",
+                pagination_text(&op["pagination"])
+            ));
+        }
+        if let Some(note) = op["pagination_note"].as_str() {
+            out.push_str(&format!("    pages: {note}\n"));
+        }
     }
     out
 }
@@ -279,7 +387,12 @@ mod tests {
 
     /// The report of the document `yaml`.
     fn report(yaml: &str, format: InspectFormat) -> String {
-        let file = std::env::temp_dir().join(format!("inspect-{}.yaml", std::process::id()));
+        // A file per test thread: tests run in parallel.
+        let file = std::env::temp_dir().join(format!(
+            "inspect-{}-{:?}.yaml",
+            std::process::id(),
+            std::thread::current().id()
+        ));
         std::fs::write(&file, yaml).unwrap();
         let document = crate::load::load(&file, &[]);
         std::fs::remove_file(&file).unwrap();
@@ -320,6 +433,69 @@ components:
             json["schemes"][1]["from_env"],
             serde_json::json!([{ "constructor": "key_from_env", "variables": ["PET_STORE_API_KEY"] }])
         );
+    }
+
+    /// Each paginated operation shows its style, parameter, pointers and
+    /// source; one that looks paginated but fits no shape shows why not.
+    #[test]
+    fn pagination_and_its_notes_are_shown_per_operation() {
+        let yaml = r#"
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      parameters:
+        - {name: page_token, in: query, schema: {type: string}}
+        - {name: limit, in: query, schema: {type: integer}}
+      x-dropshot-pagination: true
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [items]
+                properties:
+                  items: {type: array, items: {type: string}}
+                  next_page: {type: string}
+  /cats:
+    get:
+      operationId: listCats
+      parameters: [{name: offset, in: query, schema: {type: integer}}]
+      responses:
+        "200":
+          description: ok
+          content: {application/json: {schema: {type: array, items: {type: string}}}}
+"#;
+        let text = report(yaml, InspectFormat::Text);
+        assert!(
+            text.contains("    pages: cursor `page_token` <- /next_page, items /items, keeps limit (x-dropshot-pagination)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("    pages: looks paginated (query parameter `offset`) but no known shape of parameters and members fits: not paginated; `x-pagination` can declare it\n"),
+            "{text}"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&report(yaml, InspectFormat::Json)).unwrap();
+        assert_eq!(
+            json["operations"][0]["pagination"],
+            serde_json::json!({
+                "style": "cursor",
+                "param": "page_token",
+                "cursor": "/next_page",
+                "keep": ["limit"],
+                "items": "/items",
+                "has_more": null,
+                "source": "x-dropshot-pagination",
+            })
+        );
+        assert!(json["operations"][0].get("pagination_note").is_none());
+        assert!(json["operations"][1].get("pagination").is_none());
+        assert!(json["operations"][1]["pagination_note"].is_string());
     }
 
     /// A relative URL is shown resolved as the client resolves it, with

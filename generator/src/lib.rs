@@ -71,6 +71,23 @@ pub struct Options {
     /// an absolute path, a symbolic link) is refused.
     #[cfg_attr(feature = "cli", arg(long, value_name = "DIR"))]
     pub ref_root: Option<PathBuf>,
+    /// Only the operations with one of these tags, and the types they use.
+    /// Tags, operations and paths add up: an operation matching any of them
+    /// is kept; one matching no operation is an error.
+    #[cfg_attr(feature = "cli", arg(long, value_name = "TAG", value_delimiter = ','))]
+    pub tags: Vec<String>,
+    /// Only these operations, and the types they use: `operationId`s as
+    /// written (`repos/get`) or generated method names (`repos_get`).
+    #[cfg_attr(feature = "cli", arg(long, value_name = "ID", value_delimiter = ','))]
+    pub operations: Vec<String>,
+    /// Only the operations under these path prefixes, and the types they
+    /// use, matched a whole segment at a time: `/repos` selects
+    /// `/repos/{owner}/{repo}`, not `/repositories`.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "PREFIX", value_delimiter = ',')
+    )]
+    pub paths: Vec<String>,
 }
 
 const DEFAULT_RUNTIME_CRATE: &str = "::runtime";
@@ -83,6 +100,18 @@ impl Options {
             runtime_crate: DEFAULT_RUNTIME_CRATE.to_owned(),
             overlays: Vec::new(),
             ref_root: None,
+            tags: Vec::new(),
+            operations: Vec::new(),
+            paths: Vec::new(),
+        }
+    }
+
+    /// The operations to generate, for the model.
+    fn selection(&self) -> model::Selection {
+        model::Selection {
+            tags: self.tags.clone(),
+            operations: self.operations.clone(),
+            paths: self.paths.clone(),
         }
     }
 }
@@ -128,7 +157,7 @@ pub fn generate(options: &Options) -> Result<Output, Error> {
         &options.overlays,
         options.ref_root.as_deref(),
     )?;
-    let api = model::build(&document)?;
+    let api = model::build_selected(&document, &options.selection())?;
     let code = emit::emit(&api, &options.runtime_crate)?;
     let examples = emit::examples(&api, &options.runtime_crate)?;
     let crate_doc = emit::crate_doc(&api, &options.runtime_crate)?;
@@ -150,7 +179,7 @@ pub fn inspect(options: &Options, format: InspectFormat) -> Result<String, Error
         &options.overlays,
         options.ref_root.as_deref(),
     )?;
-    let api = model::build(&document)?;
+    let api = model::build_selected(&document, &options.selection())?;
     Ok(inspect::render(&api, format))
 }
 
@@ -163,6 +192,9 @@ pub struct Generator {
     runtime_crate: Option<String>,
     out_dir: Option<PathBuf>,
     file_name: Option<String>,
+    tags: Vec<String>,
+    operations: Vec<String>,
+    paths: Vec<String>,
 }
 
 impl Generator {
@@ -200,6 +232,33 @@ impl Generator {
         self
     }
 
+    /// Generates only the operations with one of these tags, and the
+    /// types they use: a client of a large API then compiles in proportion
+    /// to what is called. Selectors (tags, operations, paths) add up: an
+    /// operation matching any of them is kept. A tag no operation has is an
+    /// error naming it.
+    pub fn tags<S: Into<String>>(mut self, tags: impl IntoIterator<Item = S>) -> Self {
+        self.tags.extend(tags.into_iter().map(Into::into));
+        self
+    }
+
+    /// Generates only these operations (and those other selectors keep):
+    /// each an `operationId` as written (`repos/get`) or a generated
+    /// method name (`repos_get`).
+    pub fn operations<S: Into<String>>(mut self, operations: impl IntoIterator<Item = S>) -> Self {
+        self.operations
+            .extend(operations.into_iter().map(Into::into));
+        self
+    }
+
+    /// Generates only the operations under these path prefixes (and those
+    /// other selectors keep), matched a whole segment at a time: `/repos`
+    /// selects `/repos/{owner}/{repo}`, not `/repositories`.
+    pub fn paths<S: Into<String>>(mut self, prefixes: impl IntoIterator<Item = S>) -> Self {
+        self.paths.extend(prefixes.into_iter().map(Into::into));
+        self
+    }
+
     /// Where to write; `OUT_DIR` by default.
     pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.out_dir = Some(dir.into());
@@ -227,6 +286,9 @@ impl Generator {
         let mut options = Options::new(&spec);
         options.overlays = self.overlays;
         options.ref_root = self.ref_root;
+        options.tags = self.tags;
+        options.operations = self.operations;
+        options.paths = self.paths;
         if let Some(runtime_crate) = self.runtime_crate {
             options.runtime_crate = runtime_crate;
         }

@@ -28,6 +28,7 @@ pub use crate::client::{Client, ClientBuilder, GeneratedClient};
 pub use crate::discovery::Discovery;
 pub use crate::error::Error;
 pub use crate::multipart::{FilePart, Multipart};
+pub use crate::paginate::{items, page_request, pages, NextPage, PageStyle, Pagination};
 pub use crate::params::{
     cookie_header, cookie_param, encode_body, header_param, path_param, query_param, BodyEncoding,
     Style,
@@ -41,6 +42,7 @@ pub use crate::serde_helpers::{
 };
 pub use crate::{__integer_enum as integer_enum, __string_enum as string_enum};
 pub use chrono;
+pub use futures_core::Stream;
 pub use reqwest::header::HeaderMap;
 pub use reqwest::{Method, RequestBuilder, Response};
 pub use secrecy::SecretString;
@@ -192,6 +194,18 @@ pub async fn decode_json<T: serde::de::DeserializeOwned, E>(
     operation: &'static Operation,
     mut response: Response,
 ) -> Result<T, Error<E>> {
+    let (bytes, failed) = read_success_body(operation, &mut response).await?;
+    serde_json::from_slice(&bytes).map_err(|source| failed(&bytes, source))
+}
+
+/// Reads a success response's body to decode it: at most
+/// [`ClientBuilder::max_response_body`] bytes, read chunk by chunk. Also
+/// returns what makes a decoding failure of those bytes an
+/// [`Error::Decode`], with secrets redacted.
+pub(crate) async fn read_success_body<E>(
+    operation: &'static Operation,
+    response: &mut Response,
+) -> Result<(Vec<u8>, impl FnOnce(&[u8], serde_json::Error) -> Error<E>), Error<E>> {
     let delivered = response.extensions_mut().remove::<Delivered>();
     let limit = delivered
         .as_ref()
@@ -200,10 +214,10 @@ pub async fn decode_json<T: serde::de::DeserializeOwned, E>(
         operation: operation.id,
         limit,
     };
-    if declared_over(&response, limit) {
+    if declared_over(response, limit) {
         return Err(too_large());
     }
-    let read = read_at_most(&mut response, limit)
+    let read = read_at_most(response, limit)
         .await
         .map_err(|source| Error::Transport {
             operation: operation.id,
@@ -212,16 +226,17 @@ pub async fn decode_json<T: serde::de::DeserializeOwned, E>(
     if read.cut {
         return Err(too_large());
     }
-    serde_json::from_slice(&read.bytes).map_err(|source| {
+    let failed = move |bytes: &[u8], source: serde_json::Error| {
         let redactor = delivered
             .map(|delivered| delivered.tokens.redactor(&delivered.redactor))
             .unwrap_or_default();
         Error::Decode {
             operation: operation.id,
-            body: redactor.bytes(&read.bytes).into_owned(),
+            body: redactor.bytes(bytes).into_owned(),
             source: redactor.json_error(source),
         }
-    })
+    };
+    Ok((read.bytes, failed))
 }
 
 impl Error {
@@ -289,6 +304,7 @@ impl Error {
             Error::ResponseTooLarge { operation, limit } => {
                 Error::ResponseTooLarge { operation, limit }
             }
+            Error::Pagination { operation, reason } => Error::Pagination { operation, reason },
             Error::Environment { variable } => Error::Environment { variable },
             Error::Authorization(reason) => Error::Authorization(reason),
             Error::Config(reason) => Error::Config(reason),

@@ -107,6 +107,17 @@ pub enum Error<E = Infallible> {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// A page of a list named a next page that cannot be followed: on
+    /// another origin than its own (where the operation's credentials
+    /// would go), not a valid URL, or the page just fetched. The pages
+    /// before it were delivered.
+    #[error("could not follow the pages of operation `{operation}`: {reason}")]
+    Pagination {
+        /// The operation's id.
+        operation: &'static str,
+        /// What the server sent.
+        reason: String,
+    },
     /// A `*_from_env` constructor found a variable unset or not Unicode.
     #[error("environment variable `{variable}` is not set")]
     Environment {
@@ -179,6 +190,9 @@ pub enum TokenError {
         status: StatusCode,
         /// The start of the response body.
         body: String,
+        /// The wait the server asked for before another attempt
+        /// (`Retry-After` and the like), which retries honour.
+        retry_after: Option<std::time::Duration>,
     },
     /// A success response without a usable access token.
     #[error("token endpoint {url} returned no usable token: {reason}")]

@@ -52,6 +52,7 @@ pub mod inspect;
 mod jwt;
 mod multipart;
 mod oauth2;
+mod paginate;
 mod params;
 mod redact;
 mod response;

@@ -241,6 +241,11 @@ pub(crate) async fn request_token(
     if let Some(exchange) = &mut exchange {
         exchange.status = Some(status.as_u16());
     }
+    let retry_after = crate::retry::server_delay(
+        Some(status),
+        response.headers(),
+        std::time::SystemTime::now(),
+    );
     let body = match read_endpoint_body(response, request.url).await {
         Ok(body) => body,
         Err(error) => {
@@ -248,7 +253,13 @@ pub(crate) async fn request_token(
             return Err(error);
         }
     };
-    let token = parse_token_response(request.url, status, &body, now, request, &redactor);
+    let mut token = parse_token_response(request.url, status, &body, now, request, &redactor);
+    if let Err(TokenError::Status {
+        retry_after: wait, ..
+    }) = &mut token
+    {
+        *wait = retry_after;
+    }
     if let Some(exchange) = &mut exchange {
         let token_path = request.paths.map(|p| p.access_token.as_str());
         exchange.response_body = Some(redact_token_body(&body, token_path));
@@ -336,6 +347,7 @@ pub(crate) fn parse_token_response(
             // Redacted whole before it is cut, so no piece of a secret is
             // left at the cut.
             body: quote_body(&redactor.bytes(body)),
+            retry_after: None,
         });
     }
     let invalid = |reason: &str| TokenError::InvalidResponse {

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use runtime::auth::{ClientAuthMethod, OAuth2};
 use runtime::clock::{Clock, ManualClock};
+use runtime::discovery::Discovery;
 use runtime::inspect::{ApiExchange, Inspector};
 use runtime::reqwest::Method;
 use runtime::security::{Operation, SchemeUse};
@@ -378,6 +379,84 @@ async fn oauth2_errors_from_the_token_endpoint_are_not_retried() {
             }
         ),
         "{error:?}"
+    );
+    assert_eq!(calls(&server, "/oauth/token").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_token_endpoint_429_waits_as_long_as_retry_after_says() {
+    let server = MockServer::start().await;
+    let limited = ResponseTemplate::new(429).insert_header("retry-after", "7");
+    mount_once_then(&server, "POST", "/oauth/token", limited, token("tok")).await;
+    Mock::given(method("GET"))
+        .respond_with(ok())
+        .mount(&server)
+        .await;
+    let clock = Arc::new(ManualClock::new());
+    let client = ClientBuilder::<Client>::new(server.uri())
+        .auth(
+            OAuth2::client_credentials("auth", "/oauth/token", "id", "secret")
+                .client_auth(ClientAuthMethod::Body),
+        )
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let start = clock.now();
+    client
+        .execute(&WITH_TOKEN, client.request(Method::GET, "/pets"))
+        .await
+        .unwrap();
+    // Seven seconds, not a jittered backoff of at most half a second.
+    assert_eq!(clock.now() - start, Duration::from_secs(7));
+    assert_eq!(calls(&server, "/oauth/token").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_discovery_document_answering_503_is_asked_again() {
+    let server = MockServer::start().await;
+    let metadata = ResponseTemplate::new(200).set_body_json(json!({
+        "issuer": server.uri(),
+        "token_endpoint": format!("{}/oauth/token", server.uri()),
+    }));
+    mount_once_then(
+        &server,
+        "GET",
+        "/.well-known/openid-configuration",
+        ResponseTemplate::new(503),
+        metadata,
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token("tok"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/pets"))
+        .respond_with(ok())
+        .mount(&server)
+        .await;
+    let client = ClientBuilder::<Client>::new(server.uri())
+        .auth(
+            OAuth2::client_credentials("auth", "/unused", "id", "secret")
+                .client_auth(ClientAuthMethod::Body)
+                .discovery(Discovery::Document(format!(
+                    "{}/.well-known/openid-configuration",
+                    server.uri()
+                ))),
+        )
+        .clock(Arc::new(ManualClock::new()))
+        .build()
+        .unwrap();
+    client
+        .execute(&WITH_TOKEN, client.request(Method::GET, "/pets"))
+        .await
+        .unwrap();
+    assert_eq!(
+        calls(&server, "/.well-known/openid-configuration")
+            .await
+            .len(),
+        2
     );
     assert_eq!(calls(&server, "/oauth/token").await.len(), 1);
 }

@@ -6,8 +6,9 @@ use quote::quote;
 
 use super::{doc, format_template, ident, rust_type, Context, Template};
 use crate::model::{
-    Alternative, Body, BodyEncoding, ErrorBody, Operation, Param, ParamLocation, ParamStyle,
-    PartKind, Payload, ResponseHeaders, Security, StatusMatch, StatusVariant, Success, TypeRef,
+    Accept, Alternative, Body, BodyEncoding, ErrorBody, Operation, PageStyle, Pagination, Param,
+    ParamLocation, ParamStyle, PartKind, Payload, ResponseHeaders, Security, StatusMatch,
+    StatusVariant, Success, TypeRef,
 };
 
 /// The `builders` module around `items` (see [`builders`]).
@@ -73,6 +74,10 @@ fn client_method(op: &Operation, members: &[Member], ctx: &Context) -> TokenStre
         }
     });
     let choice_init = choice(op, ctx).map(|choice| choice.init);
+    let accept_init = op
+        .accept
+        .as_ref()
+        .map(|_| quote!(__accept: ::std::option::Option::None,));
     quote! {
         #docs
         #separator
@@ -85,6 +90,7 @@ fn client_method(op: &Operation, members: &[Member], ctx: &Context) -> TokenStre
                 retries: ::std::option::Option::None,
                 #(#inits)*
                 #choice_init
+                #accept_init
             }
         }
     }
@@ -234,24 +240,39 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
             quote!(#private::query_param(&mut url, #wire, &self.#field, #style, #explode);)
         })
         .collect();
-    let request = match (path_expression(op, ctx), queries.is_empty()) {
-        (Path::Literal(path), true) => {
-            quote!(let request = self.client.inner.request(#private::Method::#method, #path);)
-        }
-        (Path::Format { bindings, format }, true) => quote! {
-            #(#bindings)*
-            let request = self.client.inner.request(#private::Method::#method, &#format);
+    // A paginated operation's request is for the page it is given (see
+    // `__send_page`), the first as the builder was set.
+    let start = |path: TokenStream| match op.pagination {
+        Some(_) => quote! {
+            let request = #private::page_request(
+                &self.client.inner,
+                #private::Method::#method,
+                #path,
+                next.as_ref(),
+            );
         },
+        None => quote!(let request = self.client.inner.request(#private::Method::#method, #path);),
+    };
+    let request = match (path_expression(op, ctx), queries.is_empty()) {
+        (Path::Literal(path), true) => start(quote!(#path)),
+        (Path::Format { bindings, format }, true) => {
+            let start = start(quote!(&#format));
+            quote! {
+                #(#bindings)*
+                #start
+            }
+        }
         (path, false) => {
             let (bindings, url) = match path {
                 Path::Literal(path) => (Vec::new(), quote!(::std::string::String::from(#path))),
                 Path::Format { bindings, format } => (bindings, format),
             };
+            let start = start(quote!(&url));
             quote! {
                 #(#bindings)*
                 let mut url = #url;
                 #(#queries)*
-                let request = self.client.inner.request(#private::Method::#method, &url);
+                #start
             }
         }
     };
@@ -281,6 +302,12 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
         }
     });
     let body = op.body.as_ref().map(|body| body_expression(body, ctx));
+    let accept = op.accept.as_ref().map(|accept| {
+        let default = &accept.default;
+        quote! {
+            let request = request.header("accept", self.__accept.unwrap_or(#default));
+        }
+    });
 
     let (error, map_err, error_enum) = errors(op, ctx);
     let (output, finish, success_enum) = success(op, &error, ctx);
@@ -309,6 +336,10 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
         let result = quote!(::std::result::Result<#output, #error>);
         quote!(impl ::std::future::Future<Output = #result> + 'a)
     };
+    let paging = op
+        .pagination
+        .as_ref()
+        .map(|pagination| paging(pagination, &output, &with_headers_output, &error, ctx));
     let (send_output, with_headers_output) = (future(output), future(with_headers_output));
     let send = quote! {
         /// Sends the request and decodes the response.
@@ -331,6 +362,29 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
         op.builder_name
     ));
     let deprecated = op.deprecated.then(|| quote!(#[allow(deprecated)]));
+    let (accept_field, accept_send, accept_enum) = match &op.accept {
+        Some(accept) => {
+            let (send, media_enum) = accepting(op, accept, &error, ctx);
+            (
+                Some(quote!(__accept: ::std::option::Option<&'static str>,)),
+                Some(send),
+                Some(media_enum),
+            )
+        }
+        None => (None, None, None),
+    };
+    let result = quote!(::std::result::Result<#private::Response, #error>);
+    let send_raw_head = match op.pagination {
+        Some(_) => quote! {
+            pub async fn send_raw(self) -> #result {
+                self.__send_page(::std::option::Option::None).await
+            }
+
+            /// Sends the request for the page `next` names, or the first.
+            async fn __send_page(self, next: ::std::option::Option<#private::NextPage>) -> #result
+        },
+        None => quote!(pub async fn send_raw(self) -> #result),
+    };
     quote! {
         #struct_doc
         #[derive(Debug, Clone)]
@@ -340,6 +394,7 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
             retries: ::std::option::Option<#private::RetryPolicy>,
             #(#fields)*
             #choice_field
+            #accept_field
         }
 
         #deprecated
@@ -363,11 +418,12 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
             /// Sends the request and returns the response as received, for
             /// its status and headers or to read the body yourself. Statuses
             /// other than 2xx are errors, as with [`send`](Self::send).
-            pub async fn send_raw(self) -> ::std::result::Result<#private::Response, #error> {
+            #send_raw_head {
                 #request
                 #(#headers)*
                 #cookies
                 #body
+                #accept
                 #private::execute(
                     &self.client.inner,
                     Self::__operation(),
@@ -378,11 +434,175 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
             }
 
             #send
+            #accept_send
+            #paging
         }
 
         #success_enum
+        #accept_enum
         #error_enum
         #headers_struct
+    }
+}
+
+/// `send_accepting` of a builder whose operation's success responses
+/// offer several media types, and the enum of those it does not decode.
+fn accepting(
+    op: &Operation,
+    accept: &Accept,
+    error: &TokenStream,
+    ctx: &Context,
+) -> (TokenStream, TokenStream) {
+    let private = &ctx.private;
+    let name = ident(&accept.name);
+    let variants: Vec<Ident> = accept.others.iter().map(|v| ident(&v.name)).collect();
+    let docs = accept
+        .others
+        .iter()
+        .map(|v| doc(Some(&format!("`{}`", v.wire))));
+    let wires = accept.others.iter().map(|v| &v.wire);
+    let enum_doc = super::generated_doc(&format!(
+        "The media types [`{}::send_accepting`] can ask for, besides `{}`, which `send` decodes.",
+        op.builder_name, accept.default
+    ));
+    let send = quote! {
+        /// Sends the request asking for the response in `media_type`
+        /// (`Accept`), and returns the response as received, to read the
+        /// body yourself. Statuses other than 2xx are errors, as with
+        /// [`send`](Self::send).
+        pub fn send_accepting(
+            mut self,
+            media_type: #name,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<#private::Response, #error>,
+        > + 'a {
+            self.__accept = ::std::option::Option::Some(media_type.as_str());
+            self.send_raw()
+        }
+    };
+    let media_enum = quote! {
+        #enum_doc
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum #name {
+            #(#docs #variants,)*
+        }
+
+        impl #name {
+            /// The media type, as sent in `Accept`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    #(Self::#variants => #wires,)*
+                }
+            }
+        }
+    };
+    (send, media_enum)
+}
+
+/// `pages` and `items` of a builder whose operation paginates: the
+/// runtime follows the pages, each sent as `send_raw` sends the first.
+fn paging(
+    pagination: &Pagination,
+    output: &TokenStream,
+    with_headers: &TokenStream,
+    error: &TokenStream,
+    ctx: &Context,
+) -> TokenStream {
+    let private = &ctx.private;
+    let item = rust_type(&pagination.item, &quote!(types::), ctx);
+    let some = |value: &Option<String>| match value {
+        Some(value) => quote!(::std::option::Option::Some(#value)),
+        None => quote!(::std::option::Option::None),
+    };
+    let style = match &pagination.style {
+        PageStyle::LinkHeader => quote!(#private::PageStyle::LinkHeader),
+        PageStyle::NextUrl { pointer } => {
+            quote!(#private::PageStyle::NextUrl { pointer: #pointer })
+        }
+        PageStyle::Cursor {
+            param,
+            pointer,
+            keep,
+        } => quote! {
+            #private::PageStyle::Cursor { param: #param, pointer: #pointer, keep: &[#(#keep),*] }
+        },
+        PageStyle::AfterLast { param, id } => {
+            quote!(#private::PageStyle::AfterLast { param: #param, id: #id })
+        }
+        PageStyle::Offset {
+            param,
+            limit,
+            total,
+        } => {
+            let (limit, total) = (some(limit), some(total));
+            quote!(#private::PageStyle::Offset { param: #param, limit: #limit, total: #total })
+        }
+        PageStyle::Page {
+            param,
+            first,
+            size,
+            total,
+            total_pages,
+        } => {
+            let (size, total, total_pages) = (some(size), some(total), some(total_pages));
+            quote! {
+                #private::PageStyle::Page {
+                    param: #param,
+                    first: #first,
+                    size: #size,
+                    total: #total,
+                    total_pages: #total_pages,
+                }
+            }
+        }
+    };
+    let (items, has_more) = (&pagination.items_pointer, some(&pagination.has_more));
+    // The items out of a decoded page: the body, or its fields in turn, an
+    // absent one read as no items.
+    let extract = if pagination.items_path.iter().any(|(_, optional)| *optional) {
+        let steps = pagination.items_path.iter().map(|(field, optional)| {
+            let field = ident(field);
+            if *optional {
+                quote!(.and_then(|value| value.#field))
+            } else {
+                quote!(.map(|value| value.#field))
+            }
+        });
+        quote!(::std::option::Option::Some(page)#(#steps)*.unwrap_or_default())
+    } else {
+        let fields = pagination.items_path.iter().map(|(field, _)| ident(field));
+        quote!(page #(.#fields)*)
+    };
+    quote! {
+        /// Sends the request and the requests for the pages after it,
+        /// yielding each page as [`send_with_headers`](Self::send_with_headers)
+        /// would, in order. Every page goes through the same path as a
+        /// call (credentials, retries, 401 renewal). The stream ends after
+        /// the last page or the first error.
+        #[allow(clippy::type_complexity)]
+        pub fn pages(
+            self,
+        ) -> impl #private::Stream<Item = ::std::result::Result<#with_headers, #error>>
+               + ::std::marker::Unpin
+               + 'a {
+            static PAGINATION: #private::Pagination = #private::Pagination {
+                style: #style,
+                items: #items,
+                has_more: #has_more,
+            };
+            #private::pages(Self::__operation(), &PAGINATION, move |next| {
+                self.clone().__send_page(next)
+            })
+        }
+
+        /// Every item of every page, in order (see [`pages`](Self::pages)).
+        pub fn items(
+            self,
+        ) -> impl #private::Stream<Item = ::std::result::Result<#item, #error>>
+               + ::std::marker::Unpin
+               + 'a {
+            #private::items(self.pages(), |page: #output| #extract)
+        }
     }
 }
 

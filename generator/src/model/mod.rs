@@ -6,7 +6,9 @@ mod constructors;
 mod extensions;
 pub(crate) mod names;
 mod operations;
+mod pagination;
 mod security;
+mod select;
 mod types;
 mod urls;
 
@@ -17,6 +19,7 @@ use crate::load::Document;
 pub(crate) use constructors::{ArgumentKind, Builds, Constructor};
 pub(crate) use extensions::{ClientAuth, Extensions};
 pub(crate) use security::{ApiKeyPlace, Flow, FlowKind, Scheme, SchemeKind, Security};
+pub(crate) use select::Selection;
 
 /// One API, ready to emit.
 #[derive(Debug)]
@@ -217,6 +220,99 @@ pub(crate) struct Operation {
     /// (`Idempotency-Key`, `X-Idempotency-Key`) of a POST or PATCH, which
     /// `send_raw` fills with a fresh UUID when the caller leaves it unset.
     pub(crate) idempotency_key: Option<String>,
+    /// The media types its success responses offer, when there are
+    /// several.
+    pub(crate) accept: Option<Accept>,
+    /// How the list it returns continues on later pages, when it does.
+    pub(crate) pagination: Option<Pagination>,
+    /// Why an operation that looks paginated (a `page` parameter, a
+    /// `next_cursor` member) has no `pagination`, for `inspect` to show.
+    pub(crate) pagination_note: Option<String>,
+}
+
+/// The media types an operation's success responses offer beyond the one
+/// `send` decodes: an enum in the `builders` module, and the builder's
+/// `send_accepting` asking for one of them (`Accept`).
+#[derive(Debug)]
+pub(crate) struct Accept {
+    /// What `send` asks for: the JSON type it decodes, else the first.
+    pub(crate) default: String,
+    /// The enum.
+    pub(crate) name: String,
+    /// A variant per other media type.
+    pub(crate) others: Vec<Variant<String>>,
+}
+
+/// How a list operation's later pages are requested: what `pages()` and
+/// `items()` of its builder follow. Every name and pointer is as on the
+/// wire; JSON pointers are into the success body (RFC 6901, `""` for the
+/// body itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Pagination {
+    pub(crate) style: PageStyle,
+    /// Where the page's items are: `""` when the body is the array.
+    pub(crate) items_pointer: String,
+    /// The same, as the fields of the decoded body to go through, each
+    /// with whether it is an `Option` (read as empty when `None`); empty
+    /// when the body is the array.
+    pub(crate) items_path: Vec<(String, bool)>,
+    /// One item's type.
+    pub(crate) item: TypeRef,
+    /// A boolean saying whether more pages follow (`has_more`), when the
+    /// body has one: `false` ends the list whatever else the page says.
+    pub(crate) has_more: Option<String>,
+    /// What the shape was read from.
+    pub(crate) source: PaginationSource,
+}
+
+/// The shapes of pagination the runtime follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PageStyle {
+    /// A `Link` response header with `rel="next"` (RFC 8288).
+    LinkHeader,
+    /// A URL in the body (`next`, `nextLink`, `links.next`).
+    NextUrl { pointer: String },
+    /// A cursor in the body, sent back in the query parameter `param`;
+    /// the list ends when it is absent, null or empty. `keep`, when not
+    /// empty, are the only other query parameters later pages carry
+    /// (dropshot wants `limit` alone beside `page_token`).
+    Cursor {
+        param: String,
+        pointer: String,
+        keep: Vec<String>,
+    },
+    /// The id of the page's last item sent back in `param` (Stripe's
+    /// `starting_after`), while `has_more` says so. `id` is the item's
+    /// member.
+    AfterLast { param: String, id: String },
+    /// An item offset in `param`, advanced by each page's count; `limit`
+    /// is the page-size parameter, `total` the body's item total.
+    Offset {
+        param: String,
+        limit: Option<String>,
+        total: Option<String>,
+    },
+    /// A page number in `param`, the first page numbered `first`; `size`
+    /// is the page-size parameter; `total` the body's item total and
+    /// `total_pages` its page count.
+    Page {
+        param: String,
+        first: i64,
+        size: Option<String>,
+        total: Option<String>,
+        total_pages: Option<String>,
+    },
+}
+
+/// Where an operation's pagination was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PaginationSource {
+    /// Our `x-pagination` extension.
+    Extension,
+    /// `x-dropshot-pagination`.
+    Dropshot,
+    /// Inferred from the parameters, the body and the headers.
+    Inferred,
 }
 
 /// The typed view of the headers an operation's success responses declare:
@@ -408,10 +504,19 @@ pub(crate) enum ErrorBody {
     },
 }
 
-/// Builds the model of a loaded document. Every part reports what it finds
-/// to one [`Diagnostics`]: the build fails with every error reported, or
-/// the model carries the loader's warnings and its own.
+/// [`build_selected`] with every operation: the whole client, as the
+/// tests build it.
+#[cfg(test)]
 pub(crate) fn build(document: &Document) -> Result<Api, Error> {
+    build_selected(document, &Selection::default())
+}
+
+/// Builds the model of a loaded document, for the operations `selection`
+/// keeps and the types they reach (see [`select`]); a selector that
+/// matches no operation fails it. Every part reports what it finds to one
+/// [`Diagnostics`]: the build fails with every error reported, or the
+/// model carries the loader's warnings and its own.
+pub(crate) fn build_selected(document: &Document, selection: &Selection) -> Result<Api, Error> {
     let api = &document.api;
     let diagnostics = Diagnostics::new(&document.source);
     let mut types = types::TypeBuilder::new(document, &diagnostics);
@@ -419,8 +524,14 @@ pub(crate) fn build(document: &Document) -> Result<Api, Error> {
     let schemes = security::schemes(document, &diagnostics);
     let base_url = security::base_url(api);
     let server = server(api);
-    let operations = operations::operations(document, &mut types, &schemes, &diagnostics);
+    let mut selector = select::Selector::new(selection);
+    let mut operations =
+        operations::operations(document, &mut types, &schemes, &mut selector, &diagnostics);
+    selector.finish()?;
     let (types, examples) = types.finish();
+    // The success bodies' fields decide pagination: after the types.
+    pagination::infer(document, &mut operations, &types, &diagnostics);
+    let (types, examples) = select::prune(selection, &operations, types, examples);
     let schemes = security::resolve_urls(schemes, &base_url);
     let mut warnings = document.warnings.clone();
     warnings.extend(diagnostics.check()?);

@@ -8,11 +8,12 @@ use openapiv3::{
 
 use super::names::{self, Namespace};
 use super::security::{self, Scheme};
+use super::select::{Candidate, Selector};
 use super::types::TypeBuilder;
 use super::{
-    Alternative, Body, BodyEncoding, EncodingChoice, ErrorBody, Operation, Param, ParamLocation,
-    ParamStyle, Part, PartKind, Payload, ResponseHeader, ResponseHeaders, StatusMatch,
-    StatusVariant, Success, TypeRef,
+    Accept, Alternative, Body, BodyEncoding, EncodingChoice, ErrorBody, Operation, Param,
+    ParamLocation, ParamStyle, Part, PartKind, Payload, ResponseHeader, ResponseHeaders,
+    StatusMatch, StatusVariant, Success, TypeRef, Variant,
 };
 use crate::diagnostics::Diagnostics;
 use crate::load::{media_essence, Document};
@@ -25,6 +26,7 @@ pub(crate) fn operations(
     document: &Document,
     types: &mut TypeBuilder<'_>,
     schemes: &[Scheme],
+    selector: &mut Selector<'_>,
     diagnostics: &Diagnostics<'_>,
 ) -> Vec<Operation> {
     let mut method_names = Namespace::with_reserved(CLIENT_METHODS);
@@ -59,6 +61,17 @@ pub(crate) fn operations(
             };
             let method_name = method_names.unique(names::value_name(&naming));
             let builder_name = builder_names.unique(names::type_name(&naming));
+            // Named before being skipped, so that the operations kept have
+            // the names they have in the whole client.
+            let candidate = Candidate {
+                id: &id,
+                method_name: &method_name,
+                tags: &op.tags,
+                path,
+            };
+            if !selector.keeps(&candidate) {
+                continue;
+            }
 
             let mut param_names = Namespace::with_reserved(&[
                 "client",
@@ -66,6 +79,13 @@ pub(crate) fn operations(
                 "send",
                 "send_raw",
                 "send_with_headers",
+                // Reserved on every builder, so that a setter's name does
+                // not depend on whether the operation paginates or offers
+                // several media types.
+                "send_accepting",
+                "pages",
+                "items",
+                "__accept",
             ]);
             let mut params = Vec::new();
             for parameter in item.parameters.iter().chain(op.parameters.iter()) {
@@ -153,6 +173,13 @@ pub(crate) fn operations(
                 &pointer,
                 diagnostics,
             );
+            // An `Accept` header parameter leaves the choice to the caller.
+            let accept = accept_of(document, &op.responses, &builder_name, &mut builder_names)
+                .filter(|_| {
+                    !params.iter().any(|p| {
+                        p.location == ParamLocation::Header && p.wire.eq_ignore_ascii_case("accept")
+                    })
+                });
             let security = security::requirements(
                 document,
                 op.security.as_ref(),
@@ -179,6 +206,9 @@ pub(crate) fn operations(
                 headers,
                 security,
                 idempotency_key,
+                accept,
+                pagination: None,
+                pagination_note: None,
             });
         }
     }
@@ -338,6 +368,65 @@ fn parameter_of(
         style,
         explode,
         doc: data.description.clone(),
+    })
+}
+
+/// The media types an operation's success responses offer, when there are
+/// several: `send` asks for the JSON one it decodes (the first JSON one,
+/// else the first), and an enum of the others lets the caller ask for one
+/// of them instead (`send_accepting`).
+fn accept_of(
+    document: &Document,
+    responses: &openapiv3::Responses,
+    builder_name: &str,
+    builder_names: &mut Namespace,
+) -> Option<Accept> {
+    let success: Vec<&ReferenceOr<DocResponse>> = responses
+        .responses
+        .iter()
+        .filter(|(status, _)| match status {
+            StatusCode::Code(code) => (200..300).contains(code),
+            StatusCode::Range(range) => *range == 2,
+        })
+        .map(|(_, response)| response)
+        .collect();
+    let success = match (success.is_empty(), &responses.default) {
+        (true, Some(default)) => vec![default],
+        _ => success,
+    };
+    let mut offered: Vec<&str> = Vec::new();
+    for response in success {
+        for media_type in resolve_response(document, response)
+            .into_iter()
+            .flat_map(|response| response.content.keys())
+        {
+            // A wildcard is no type to ask for.
+            if !media_type.contains('*') && !offered.contains(&media_type.as_str()) {
+                offered.push(media_type);
+            }
+        }
+    }
+    if offered.len() < 2 {
+        return None;
+    }
+    let default = offered
+        .iter()
+        .position(|media_type| is_json(media_type))
+        .unwrap_or(0);
+    let default = offered.remove(default).to_owned();
+    let mut variant_names = Namespace::default();
+    let others = offered
+        .into_iter()
+        .map(|media_type| Variant {
+            name: variant_names.unique(names::variant_name(media_type)),
+            wire: media_type.to_owned(),
+            doc: None,
+        })
+        .collect();
+    Some(Accept {
+        default,
+        name: builder_names.unique(names::type_name(&format!("{builder_name} MediaType"))),
+        others,
     })
 }
 

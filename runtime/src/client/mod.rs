@@ -95,6 +95,11 @@ impl Client {
         &self.inner.base_url
     }
 
+    /// The HTTP client requests are sent with.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
     /// A request to `path` (which starts with `/`) under the base URL.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         let url = format!("{}{}", self.inner.base_url, path);

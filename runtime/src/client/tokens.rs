@@ -229,12 +229,7 @@ impl TokenSource {
         let candidates = discovery::candidates(discovery, |url| self.resolve(url).ok());
         let mut reasons = Vec::new();
         for url in candidates {
-            let response = self
-                .http
-                .get(url.clone())
-                .header(reqwest::header::ACCEPT, "application/json")
-                .send()
-                .await;
+            let response = self.get_metadata(&url).await;
             let reason = match response {
                 Ok(response) if response.status().is_success() => {
                     match read_metadata(response).await {
@@ -267,6 +262,45 @@ impl TokenSource {
         Err(TokenError::Discovery {
             reason: self.redactor.string(reason),
         })
+    }
+
+    /// Asks for a metadata document, retrying transient failures (5xx,
+    /// 408, 429, connection errors) as the client's policy says, with the
+    /// wait the server asks for: discovery stands before every token.
+    async fn get_metadata(&self, url: &Url) -> Result<Response, reqwest::Error> {
+        let mut attempts = Attempts::new(&self.retries, self.clock.now());
+        loop {
+            let response = self
+                .http
+                .get(url.clone())
+                .header(reqwest::header::ACCEPT, "application/json")
+                .send()
+                .await;
+            let (transient, asked) = match &response {
+                Ok(response) => (
+                    retry::is_retriable_status(response.status()),
+                    retry::server_delay(
+                        Some(response.status()),
+                        response.headers(),
+                        std::time::SystemTime::now(),
+                    ),
+                ),
+                Err(error) => (retry::is_retriable_error(error), None),
+            };
+            let delay = transient
+                .then(|| attempts.next_delay(asked, self.clock.now(), retry::jitter()))
+                .flatten();
+            let Some(delay) = delay else {
+                return response;
+            };
+            tracing::debug!(
+                %url,
+                attempt = attempts.number() - 1,
+                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                "discovery request failed transiently: retrying"
+            );
+            self.clock.sleep(delay).await;
+        }
     }
 
     /// Obtains a new token: by refresh token when the previous one has one,
@@ -490,15 +524,22 @@ impl TokenSource {
                 &self.redactor,
             )
             .await;
-            let transient = match &result {
-                Err(TokenError::Status { status, .. }) => {
-                    status.is_server_error() || *status == reqwest::StatusCode::TOO_MANY_REQUESTS
+            let (transient, asked) = match &result {
+                Err(TokenError::Status {
+                    status,
+                    retry_after,
+                    ..
+                }) => (
+                    status.is_server_error() || *status == reqwest::StatusCode::TOO_MANY_REQUESTS,
+                    *retry_after,
+                ),
+                Err(TokenError::Transport { source, .. }) => {
+                    (retry::is_retriable_error(source), None)
                 }
-                Err(TokenError::Transport { source, .. }) => retry::is_retriable_error(source),
-                _ => false,
+                _ => (false, None),
             };
             let delay = transient
-                .then(|| attempts.next_delay(None, self.clock.now(), retry::jitter()))
+                .then(|| attempts.next_delay(asked, self.clock.now(), retry::jitter()))
                 .flatten();
             let Some(delay) = delay else {
                 return result;

@@ -7,6 +7,8 @@
 mod builder_retries;
 mod client_authentication;
 mod discovery;
+mod media_types;
+mod pagination;
 mod requests;
 mod response_headers;
 mod retries;
