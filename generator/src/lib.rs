@@ -41,6 +41,7 @@ mod error;
 mod inspect;
 mod load;
 mod model;
+pub mod plan;
 mod pointer;
 
 use std::path::{Path, PathBuf};
@@ -88,6 +89,13 @@ pub struct Options {
         arg(long, value_name = "PREFIX", value_delimiter = ',')
     )]
     pub paths: Vec<String>,
+    /// Puts each tag's operations behind a cargo feature (`tag-repos`),
+    /// and each type behind the features of the operations that use it,
+    /// so that a crate compiles only the tags enabled (`full` enables
+    /// all). In `crate` mode the manifest declares them; a module needs
+    /// the including crate to declare [`Output::features`].
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub features_per_tag: bool,
 }
 
 const DEFAULT_RUNTIME_CRATE: &str = "::runtime";
@@ -103,6 +111,7 @@ impl Options {
             tags: Vec::new(),
             operations: Vec::new(),
             paths: Vec::new(),
+            features_per_tag: false,
         }
     }
 
@@ -134,6 +143,22 @@ pub struct Output {
     /// JSON request and response bodies), each with the generated type it
     /// should deserialise into: material for round-trip tests.
     pub examples: Vec<Example>,
+    /// With [`Options::features_per_tag`], the cargo feature of each tag,
+    /// by feature name; empty otherwise, or when no operation has a tag.
+    /// Besides them, code is conditional on `full`, which must enable
+    /// them all.
+    pub features: Vec<TagFeature>,
+}
+
+/// The cargo feature a tag's operations are compiled under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TagFeature {
+    /// The feature: `tag-` and the tag in lower case, with `-` for runs of
+    /// other characters than ASCII letters and digits (`tag-git-data`).
+    pub name: String,
+    /// The tag as the document writes it.
+    pub tag: String,
 }
 
 /// A JSON example from the document.
@@ -157,16 +182,30 @@ pub fn generate(options: &Options) -> Result<Output, Error> {
         &options.overlays,
         options.ref_root.as_deref(),
     )?;
-    let api = model::build_selected(&document, &options.selection())?;
+    let mut api = model::build_selected(&document, &options.selection())?;
+    if options.features_per_tag {
+        model::tag_features(&document, &mut api);
+    }
     let code = emit::emit(&api, &options.runtime_crate)?;
     let examples = emit::examples(&api, &options.runtime_crate)?;
     let crate_doc = emit::crate_doc(&api, &options.runtime_crate)?;
+    let features = api.features.as_ref().map_or_else(Vec::new, |features| {
+        features
+            .tags
+            .iter()
+            .map(|feature| TagFeature {
+                name: feature.name.clone(),
+                tag: feature.tag.clone(),
+            })
+            .collect()
+    });
     Ok(Output {
         code,
         crate_doc,
         files_read: document.files_read,
         warnings: api.warnings,
         examples,
+        features,
     })
 }
 
@@ -195,6 +234,7 @@ pub struct Generator {
     tags: Vec<String>,
     operations: Vec<String>,
     paths: Vec<String>,
+    features_per_tag: bool,
 }
 
 impl Generator {
@@ -259,6 +299,15 @@ impl Generator {
         self
     }
 
+    /// Puts each tag's operations, and the types only they use, behind a
+    /// cargo feature (`tag-repos`; see [`Options::features_per_tag`]):
+    /// the crate including the module declares them, and `full`, in its
+    /// `Cargo.toml` ([`Output::features`] lists them).
+    pub fn features_per_tag(mut self, enabled: bool) -> Self {
+        self.features_per_tag = enabled;
+        self
+    }
+
     /// Where to write; `OUT_DIR` by default.
     pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.out_dir = Some(dir.into());
@@ -289,6 +338,7 @@ impl Generator {
         options.tags = self.tags;
         options.operations = self.operations;
         options.paths = self.paths;
+        options.features_per_tag = self.features_per_tag;
         if let Some(runtime_crate) = self.runtime_crate {
             options.runtime_crate = runtime_crate;
         }
@@ -391,7 +441,7 @@ impl RuntimeDependency {
 /// and any [`RuntimeDependency`].
 pub fn write_crate(dir: &Path, name: &str, runtime_path: &Path, code: &str) -> Result<(), Error> {
     let runtime = RuntimeDependency::Path(runtime_path.to_owned());
-    write_crate_files(dir, name, &runtime, "", code)
+    write_crate_files(dir, name, &runtime, "", code, &[])
 }
 
 /// Writes a standalone crate at `dir`: `Cargo.toml` and `README.md` from
@@ -404,7 +454,14 @@ pub fn write_crate_output(
     runtime: &RuntimeDependency,
     output: &Output,
 ) -> Result<(), Error> {
-    write_crate_files(dir, name, runtime, &output.crate_doc, &output.code)
+    write_crate_files(
+        dir,
+        name,
+        runtime,
+        &output.crate_doc,
+        &output.code,
+        &output.features,
+    )
 }
 
 fn write_crate_files(
@@ -413,8 +470,16 @@ fn write_crate_files(
     runtime: &RuntimeDependency,
     crate_doc: &str,
     code: &str,
+    features: &[TagFeature],
 ) -> Result<(), Error> {
     let package = package_name(name)?;
+    // Regenerating without the flag would drop the features.
+    let features_flag = if features.is_empty() {
+        ""
+    } else {
+        " --features-per-tag"
+    };
+    let features = features_toml(features);
     // The `@generated` line names the document.
     let (header, body) = code.split_once('\n').unwrap_or((code, ""));
     let source = header
@@ -428,6 +493,8 @@ fn write_crate_files(
             .replace("{name}", &package)
             .replace("{source}", source)
             .replace("{runtime}", &runtime)
+            .replace("{features}", &features)
+            .replace("{features_flag}", features_flag)
     };
     let lib = if crate_doc.is_empty() {
         code.to_owned()
@@ -437,6 +504,40 @@ fn write_crate_files(
     write_if_changed(&dir.join("Cargo.toml"), fill(CRATE_MANIFEST).as_bytes())?;
     write_if_changed(&dir.join("README.md"), fill(CRATE_README).as_bytes())?;
     write_if_changed(&dir.join("src").join("lib.rs"), lib.as_bytes())
+}
+
+/// The `[features]` table of a crate with per-tag features, and the
+/// docs.rs settings documenting them all; empty without features. As in
+/// `async-stripe`, no tag is a default: a user names the tags they call,
+/// and compiles only those; `full` enables every one.
+fn features_toml(features: &[TagFeature]) -> String {
+    if features.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = features
+        .iter()
+        .map(|feature| toml_string(&feature.name))
+        .collect();
+    let mut toml = format!(
+        "\n[features]\ndefault = []\n# Every tag's operations.\n{} = [\n{}]\n",
+        model::FULL_FEATURE,
+        names
+            .iter()
+            .map(|name| format!("    {name},\n"))
+            .collect::<String>()
+    );
+    for feature in features {
+        // The tag on a comment line of its own, whatever it holds; the
+        // name is a bare key (letters, digits and `-`).
+        let tag: String = feature.tag.chars().filter(|c| !c.is_control()).collect();
+        let name = &feature.name;
+        toml.push_str(&format!("# The operations tagged `{tag}`.\n{name} = []\n"));
+    }
+    toml.push_str(&format!(
+        "\n[package.metadata.docs.rs]\nfeatures = [{}]\n",
+        toml_string(model::FULL_FEATURE)
+    ));
+    toml
 }
 
 /// A Cargo package name from `name`: ASCII letters, digits, `-` and `_`.

@@ -1,5 +1,8 @@
 //! `generator`: the command line over the library. Every option is defined
-//! once, in [`generator::Options`].
+//! once, in [`generator::Options`]. `call` (in `call/`) is the one command
+//! that talks to servers: through the runtime, never from the library.
+
+mod call;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,6 +61,12 @@ enum Command {
         #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
         format: InspectFormat,
     },
+    /// Calls one operation and shows every exchange (token request and
+    /// response, API request and response), secrets redacted. Credentials
+    /// come from the environment variables `inspect` lists. Exits 0 when
+    /// the API answered 2xx, 1 when it answered otherwise or no token could
+    /// be had, 2 for a bad document or bad arguments.
+    Call(call::CallArgs),
 }
 
 fn main() -> ExitCode {
@@ -72,7 +81,11 @@ fn main() -> ExitCode {
             };
         }
     };
-    match run(cli.command) {
+    let command = match cli.command {
+        Command::Call(args) => return ExitCode::from(call::run(args)),
+        command => command,
+    };
+    match run(command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // The reason on one line, with its causes.
@@ -131,6 +144,14 @@ fn run(command: Command) -> Result<(), generator::Error> {
         }
         Command::Inspect { options, format } => {
             print_stdout(&generator::inspect(&options, format)?)
+        }
+        // Run by `main`, with exit statuses of its own.
+        Command::Call(args) => {
+            let status = call::run(args);
+            if status != 0 {
+                std::process::exit(i32::from(status));
+            }
+            Ok(())
         }
     }
 }

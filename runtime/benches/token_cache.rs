@@ -11,6 +11,23 @@
 //!   iteration checks that the authorization server saw exactly one token
 //!   request.
 //!
+//! * `token_store/*` (with `--features redis`; needs `REDIS_URL`, or
+//!   `redis-server` on the `PATH`, started here on a free port): the
+//!   cache hit of `cache_hit/cached_token` on a client with and without a
+//!   Redis token store (the in-process cache is in front, so they should
+//!   not differ), a fresh client finding the token in Redis
+//!   (`store_hit_cold_client`: one Redis round trip, then the call) against
+//!   a fresh client without a store (`token_request_cold_client`: a token
+//!   request, then the call), and `redis_load`, one load from the store.
+//!   Then, outside criterion, a cold burst across processes: 8 copies of
+//!   this executable (`TOKEN_CACHE_BENCH_REPLICA=1`), each making 25
+//!   concurrent calls on a cold client through the same Redis, released
+//!   together; the server must see exactly one token request per round
+//!   (`TOKEN_CACHE_BENCH_ROUNDS`, default 3), and the report gives the time
+//!   until every process had its token. The fleet tests
+//!   (`tests/tests/real_servers/fleet.rs`) do the same against real
+//!   servers.
+//!
 //! After criterion, a report measured outside it: the cache-hit overhead
 //! from interleaved runs (plain, the same call with an `Authorization`
 //! header set by hand, cached, in rotating order, so that drift of a shared
@@ -74,6 +91,11 @@ fn main() {
         server::run();
         return;
     }
+    #[cfg(feature = "redis")]
+    if std::env::var_os(token_store::REPLICA_ENV).is_some() {
+        token_store::replica();
+        return;
+    }
     // `cargo bench` passes `--bench`; `cargo test --benches` does not, and
     // then everything runs once, small.
     let full = std::env::args().any(|argument| argument == "--bench");
@@ -104,6 +126,8 @@ fn main() {
     let mut criterion = Criterion::default().configure_from_args();
     bench_cache_hit(&mut criterion, &rt, &server, &http);
     bench_cold_cache(&mut criterion, &rt, &server, &http, &sizes);
+    #[cfg(feature = "redis")]
+    token_store::bench(&mut criterion, &rt, &server, &http);
     criterion.final_summary();
 
     let rounds = env_number("TOKEN_CACHE_BENCH_ROUNDS", if full { 5 } else { 1 });
@@ -642,5 +666,293 @@ mod server {
                 return;
             }
         }
+    }
+}
+
+/// The `token_store` group: what a Redis token store costs, and saves.
+#[cfg(feature = "redis")]
+mod token_store {
+    use super::*;
+    use runtime::store::{RedisTokenStore, StoreEncryption};
+    use runtime::{SecretString, StoredToken, TokenStore};
+
+    /// A Redis server: `REDIS_URL`'s, or one started here (killed on drop).
+    struct Redis {
+        url: String,
+        child: Option<Child>,
+    }
+
+    impl Drop for Redis {
+        fn drop(&mut self) {
+            if let Some(child) = &mut self.child {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+
+    fn redis() -> Option<Redis> {
+        if let Ok(url) = std::env::var("REDIS_URL") {
+            return Some(Redis { url, child: None });
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .ok()?
+            .port();
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .ok()?;
+        let redis = Redis {
+            url: format!("redis://127.0.0.1:{port}"),
+            child: Some(child),
+        };
+        // Until it listens.
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(redis);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
+    /// Set in the environment of a replica of the cold burst.
+    pub(super) const REPLICA_ENV: &str = "TOKEN_CACHE_BENCH_REPLICA";
+    /// Processes per cold burst, and calls per process.
+    const REPLICAS: usize = 8;
+    const CALLS_EACH: usize = 25;
+
+    /// A replica of the cold burst: builds its client, says `ready`, waits
+    /// for a line on stdin, makes its calls, and prints the microseconds
+    /// from the go to its first completed call, then to its last.
+    pub(super) fn replica() {
+        let var = |name: &str| std::env::var(name).expect(name);
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let _entered = rt.enter();
+        let shared = store(&var("REDIS_URL"), &var("PREFIX"));
+        let client = ClientBuilder::<Client>::new(var("BASE_URL"))
+            .auth(OAuth2::client_credentials(
+                "oauth",
+                format!("{}/token", var("BASE_URL")),
+                "bench-fleet-client",
+                "bench-secret",
+            ))
+            .token_store(shared)
+            .build()
+            .expect("client");
+        println!("ready");
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).expect("the go");
+        let (first, last) = rt.block_on(async {
+            let go = Instant::now();
+            let calls: Vec<_> = (0..CALLS_EACH)
+                .map(|_| {
+                    let client = client.clone();
+                    tokio::spawn(async move {
+                        call(&client, &AUTHED).await.expect("call");
+                        go.elapsed()
+                    })
+                })
+                .collect();
+            let mut done = Vec::new();
+            for call in calls {
+                done.push(call.await.expect("task"));
+            }
+            done.sort();
+            (done[0], done[done.len() - 1])
+        });
+        println!("{} {}", first.as_micros(), last.as_micros());
+    }
+
+    /// One cold burst across processes: the token requests it caused, the
+    /// time until every process had its token, and until every call ended.
+    fn fleet_burst(
+        server: &Server,
+        http: &reqwest::Client,
+        rt: &tokio::runtime::Runtime,
+        redis_url: &str,
+        round: usize,
+    ) -> (usize, Duration, Duration) {
+        let before = rt.block_on(server.token_requests(http));
+        let prefix = format!("bench-fleet:{}:{round}:", std::process::id());
+        let mut replicas: Vec<(Child, BufReader<std::process::ChildStdout>)> = (0..REPLICAS)
+            .map(|_| {
+                let mut child = Command::new(std::env::current_exe().expect("own path"))
+                    .env(REPLICA_ENV, "1")
+                    .env("BASE_URL", &server.base_url)
+                    .env("REDIS_URL", redis_url)
+                    .env("PREFIX", &prefix)
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .spawn()
+                    .expect("start a replica");
+                let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+                (child, stdout)
+            })
+            .collect();
+        for (_, stdout) in &mut replicas {
+            let mut line = String::new();
+            stdout.read_line(&mut line).expect("ready");
+            assert_eq!(line.trim(), "ready");
+        }
+        for (child, _) in &mut replicas {
+            use std::io::Write;
+            let stdin = child.stdin.as_mut().expect("stdin");
+            stdin.write_all(b"go\n").expect("go");
+            stdin.flush().expect("go");
+        }
+        let (mut first, mut last) = (Duration::ZERO, Duration::ZERO);
+        for (mut child, mut stdout) in replicas {
+            let mut line = String::new();
+            stdout.read_line(&mut line).expect("report");
+            let mut times = line
+                .split_whitespace()
+                .map(|t| Duration::from_micros(t.parse().expect("micros")));
+            first = first.max(times.next().expect("first"));
+            last = last.max(times.next().expect("last"));
+            assert!(child.wait().expect("exit").success());
+        }
+        let after = rt.block_on(server.token_requests(http));
+        (after - before, first, last)
+    }
+
+    fn store(url: &str, prefix: &str) -> Arc<RedisTokenStore> {
+        let key = StoreEncryption::aes_256_gcm(1, &[42u8; 32]).expect("a key");
+        Arc::new(
+            RedisTokenStore::new(url, key)
+                .expect("a Redis URL")
+                .prefix(prefix.to_owned()),
+        )
+    }
+
+    fn client(
+        server: &Server,
+        http: &reqwest::Client,
+        store: Option<Arc<RedisTokenStore>>,
+    ) -> Client {
+        let mut builder = ClientBuilder::<Client>::new(server.base_url.clone())
+            .http_client(http.clone())
+            .auth(OAuth2::client_credentials(
+                "oauth",
+                server.token_url(),
+                "bench-store-client",
+                "bench-secret",
+            ));
+        if let Some(store) = store {
+            builder = builder.token_store(store);
+        }
+        builder.build().expect("client")
+    }
+
+    pub(super) fn bench(
+        criterion: &mut Criterion,
+        rt: &tokio::runtime::Runtime,
+        server: &Server,
+        http: &reqwest::Client,
+    ) {
+        let Some(redis) = redis() else {
+            println!("token_store: skipped, no REDIS_URL and no redis-server to start");
+            return;
+        };
+        let prefix = format!("bench:{}:", std::process::id());
+        let shared = store(&redis.url, &prefix);
+        let memory = client(server, http, None);
+        let with_store = client(server, http, Some(shared.clone()));
+        rt.block_on(async {
+            call(&memory, &AUTHED).await.expect("warm the cache");
+            // Fetches and saves the token the cold clients find.
+            call(&with_store, &AUTHED).await.expect("warm the store");
+        });
+        let timed = |b: &mut criterion::Bencher<'_>, run: &dyn Fn() -> Client| {
+            b.iter_custom(|iterations| {
+                rt.block_on(async {
+                    let started = Instant::now();
+                    for _ in 0..iterations {
+                        let client = run();
+                        std::hint::black_box(call(&client, &AUTHED).await.expect("call"));
+                    }
+                    started.elapsed()
+                })
+            })
+        };
+        let mut group = criterion.benchmark_group("token_store");
+        group.throughput(Throughput::Elements(1));
+        group.bench_function("cache_hit_memory", |b| timed(b, &|| memory.clone()));
+        group.bench_function("cache_hit_redis_store", |b| {
+            timed(b, &|| with_store.clone())
+        });
+        group.bench_function("store_hit_cold_client", |b| {
+            timed(b, &|| client(server, http, Some(shared.clone())))
+        });
+        group.bench_function("token_request_cold_client", |b| {
+            timed(b, &|| client(server, http, None))
+        });
+        let token = StoredToken::new(SecretString::from("bench-token"), None, None, None);
+        rt.block_on(shared.save("bench-load", &token))
+            .expect("save");
+        group.bench_function("redis_load", |b| {
+            b.iter_custom(|iterations| {
+                rt.block_on(async {
+                    let started = Instant::now();
+                    for _ in 0..iterations {
+                        let loaded = shared.load("bench-load").await.expect("load");
+                        std::hint::black_box(loaded.expect("saved"));
+                    }
+                    started.elapsed()
+                })
+            })
+        });
+        group.finish();
+
+        // Interleaved pairs, order alternating, so that the drift of a
+        // shared machine falls on both alike.
+        let pairs = env_number("TOKEN_CACHE_BENCH_PAIRS", 2_000).max(1);
+        let (mut plain, mut stored) = (Vec::with_capacity(pairs), Vec::with_capacity(pairs));
+        rt.block_on(async {
+            for i in 0..pairs {
+                for first in [i % 2 == 0, i % 2 != 0] {
+                    let (client, into) = if first {
+                        (&memory, &mut plain)
+                    } else {
+                        (&with_store, &mut stored)
+                    };
+                    let started = Instant::now();
+                    call(client, &AUTHED).await.expect("call");
+                    into.push(started.elapsed());
+                }
+            }
+        });
+        plain.sort();
+        stored.sort();
+        let rounds = env_number("TOKEN_CACHE_BENCH_ROUNDS", 3).max(1);
+        for round in 0..rounds {
+            let (tokens, first, last) = fleet_burst(server, http, rt, &redis.url, round);
+            println!(
+                "token_store: cold burst, {REPLICAS} processes x {CALLS_EACH} calls through Redis: \
+                 {tokens} token request(s); every process had its token after {:.1} ms, \
+                 every call done after {:.1} ms",
+                ms(first),
+                ms(last),
+            );
+            assert_eq!(
+                tokens, 1,
+                "a cold burst across processes made {tokens} token requests"
+            );
+        }
+        println!(
+            "token_store: cache hit, median of {pairs} interleaved pairs: in memory {:.1} us, \
+             with a Redis store {:.1} us (p90 {:.1} / {:.1} us)",
+            us(median(&plain)),
+            us(median(&stored)),
+            us(percentile(&plain, 0.9)),
+            us(percentile(&stored, 0.9)),
+        );
     }
 }

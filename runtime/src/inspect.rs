@@ -226,6 +226,61 @@ pub(crate) fn redact_query(url: &url::Url, secret_params: &[&str]) -> String {
     redacted.to_string()
 }
 
+/// The start of a success response's body for a tool to show (such as
+/// `generator call`): at most `limit` bytes, with every configured secret
+/// and every token used for the call replaced, in whatever form the API
+/// echoes it. Also says whether the body went on past `limit`. Reads only
+/// what a response of `Client::execute` carries; for another response,
+/// nothing is known to redact.
+pub async fn read_redacted_body(
+    response: &mut reqwest::Response,
+    limit: usize,
+) -> Result<(Vec<u8>, bool), reqwest::Error> {
+    let redactor = response
+        .extensions()
+        .get::<crate::codegen::Delivered>()
+        .map(|delivered| delivered.tokens.redactor(&delivered.redactor))
+        .unwrap_or_default();
+    let read = crate::body::read_at_most(response, limit).await?;
+    let body = if read.cut {
+        redactor.cut(read.bytes)
+    } else {
+        redactor.bytes(&read.bytes).into_owned()
+    };
+    Ok((body, read.cut))
+}
+
+/// The claims of each JSON Web Token used as an access token for the call
+/// that got `response` (a response of `Client::execute`): the token's
+/// payload, decoded and not verified, so that a tool can show what a token
+/// grants (`scope`, `aud`, `exp`) without showing the token. Opaque tokens
+/// are left out.
+pub fn access_token_claims(response: &reqwest::Response) -> Vec<serde_json::Value> {
+    use secrecy::ExposeSecret;
+    let Some(delivered) = response.extensions().get::<crate::codegen::Delivered>() else {
+        return Vec::new();
+    };
+    delivered
+        .tokens
+        .iter()
+        .filter_map(|used| jwt_claims(used.token.access_token.expose_secret()))
+        .collect()
+}
+
+/// The payload of a compact JWS (`header.payload.signature`) when it is a
+/// JSON object.
+fn jwt_claims(token: &str) -> Option<serde_json::Value> {
+    let mut parts = token.split('.');
+    let (_, payload, _) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let bytes = crate::encoding::decode_base64url(payload)?;
+    serde_json::from_slice(&bytes)
+        .ok()
+        .filter(serde_json::Value::is_object)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,5 +309,18 @@ mod tests {
             redact_query(&url, &["api_key"]),
             "https://h/p?api_key=%5Bredacted%5D&limit=2"
         );
+    }
+
+    /// A JWT's payload is read; an opaque token or one whose payload is
+    /// not a JSON object gives nothing.
+    #[test]
+    fn claims_are_read_from_jwts_only() {
+        let payload = crate::encoding::base64url(br#"{"scope":"read","sub":"alice"}"#);
+        let claims = jwt_claims(&format!("eyJhbGciOiJSUzI1NiJ9.{payload}.c2ln")).unwrap();
+        assert_eq!(claims["scope"], "read");
+        assert!(jwt_claims("opaque-token").is_none());
+        let number = crate::encoding::base64url(b"42");
+        assert!(jwt_claims(&format!("a.{number}.b")).is_none());
+        assert!(jwt_claims(&format!("a.{payload}.b.c")).is_none());
     }
 }

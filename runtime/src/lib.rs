@@ -50,6 +50,7 @@ mod encoding;
 mod error;
 pub mod inspect;
 mod jwt;
+pub mod loopback;
 mod multipart;
 mod oauth2;
 mod paginate;
@@ -59,8 +60,8 @@ mod response;
 mod retry;
 pub mod security;
 mod serde_helpers;
+pub mod store;
 
-pub use cache::{StoredToken, TokenStore};
 pub use chrono;
 pub use client::{Client, ClientBuilder, GeneratedClient};
 pub use connection::TlsVersion;
@@ -75,6 +76,7 @@ pub use retry::{RetryPolicy, IDEMPOTENCY_KEY};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use serde;
 pub use serde_json;
+pub use store::{StoredToken, TokenStore};
 pub use tokio;
 pub use uuid;
 

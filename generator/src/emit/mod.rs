@@ -3,6 +3,7 @@
 
 mod auth;
 mod client;
+mod direct;
 mod docs;
 mod operations;
 mod spacing;
@@ -12,7 +13,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::error::Error;
-use crate::model::{Api, Operation, TypeDef, TypeRef};
+use crate::model::{Api, Operation, TypeDef, TypeKind, TypeRef};
 
 /// The runtime's hidden module generated code reaches it through, named
 /// after the version (`__private_v{major}_{minor}`, as serde names its own):
@@ -78,6 +79,23 @@ pub(crate) fn crate_doc(api: &Api, runtime_crate: &str) -> Result<String, Error>
         &client::example(api, &ctx),
         docs::Links::Items,
     ));
+    if let Some(features) = &api.features {
+        let names: Vec<String> = features
+            .tags
+            .iter()
+            .map(|feature| format!("`{}`", feature.name))
+            .collect();
+        lines.push(String::new());
+        lines.extend(docs::doc_lines(
+            &format!(
+                "Each tag's operations are behind a cargo feature, none on by default: {}; \
+                 `{}` enables them all. Operations without a tag are always there.",
+                names.join(", "),
+                crate::model::FULL_FEATURE
+            ),
+            docs::Links::Items,
+        ));
+    }
     let file: syn::File =
         syn::parse2(quote!(#(#![doc = #lines])*)).map_err(|e| Error::Internal(e.to_string()))?;
     Ok(prettyplease::unparse(&file))
@@ -93,7 +111,8 @@ pub(crate) fn crate_doc(api: &Api, runtime_crate: &str) -> Result<String, Error>
 /// since it starts with their `Client` methods' `impl` block. prettyplease formats items independently of their
 /// neighbours, so the result is the text of the whole file formatted at once
 /// (the snapshot tests hold it to that). The joined text then gets a blank
-/// line between items ([`spacing`]).
+/// line between items ([`spacing`]). Most structs and string enums of
+/// `types` skip the tokens and are written as that text ([`direct`]).
 pub(crate) fn emit(api: &Api, runtime_crate: &str) -> Result<String, Error> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     emit_on(api, runtime_crate, threads)
@@ -193,6 +212,10 @@ impl Job<'_> {
     /// `proc_macro2`'s cannot move between threads.
     fn format(&self, api: &Api, runtime_crate: &str) -> Result<String, Error> {
         let ctx = context(runtime_crate)?;
+        let features = api.features.as_ref();
+        if let (Job::TypesChunk(defs), None) = (self, features) {
+            return types_chunk(defs, &ctx);
+        }
         let chunk = ident(CHUNK);
         let (tokens, part) = match self {
             Job::Close => return Ok("}\n".to_owned()),
@@ -211,15 +234,15 @@ impl Job<'_> {
                 (tokens, Part::Opening)
             }
             Job::Types(defs) => (
-                types::types_module(types::type_defs(defs, &ctx)),
+                types::types_module(types::type_defs(defs, features, &ctx)),
                 Part::Whole,
             ),
             Job::TypesChunk(defs) => {
-                let items = types::type_defs(defs, &ctx);
+                let items = types::type_defs(defs, features, &ctx);
                 (quote!(mod #chunk { #items }), Part::Inside)
             }
             Job::Builders(operations) => {
-                let items = operations::builders(operations, &ctx);
+                let items = operations::builders(operations, features, &ctx);
                 (quote!(mod #chunk { #items }), Part::Inside)
             }
         };
@@ -248,6 +271,116 @@ impl Job<'_> {
             }
         }
     }
+}
+
+/// The `#[cfg(…)]` compiling an item only with one of `features`; none
+/// for an item always compiled.
+pub(crate) fn cfg_attribute(features: Option<&[String]>) -> Option<TokenStream> {
+    match features? {
+        [] => None,
+        [feature] => Some(quote!(#[cfg(feature = #feature)])),
+        several => Some(quote!(#[cfg(any(#(feature = #several),*))])),
+    }
+}
+
+/// Each of `items` behind the `#[cfg(…)]` of `features` (see
+/// [`cfg_attribute`]); `items` as they are when always compiled. The
+/// attribute goes on every item (a struct, its `impl`s, the enums beside
+/// it), which the tokens do not delimit: they are parsed to find them,
+/// only when there is a condition.
+pub(crate) fn gated(items: TokenStream, features: Option<&[String]>) -> TokenStream {
+    let Some(cfg) = cfg_attribute(features) else {
+        return items;
+    };
+    let mut file: syn::File = match syn::parse2(items.clone()) {
+        Ok(file) => file,
+        // Left for the formatting, which parses them again, to report.
+        Err(_) => return items,
+    };
+    for item in &mut file.items {
+        if let Some(attrs) = item_attrs(item) {
+            // After the documentation, as one writes it by hand; made anew
+            // for each item: `syn` is built without `Clone` impls.
+            let docs = attrs
+                .iter()
+                .take_while(|attr| attr.path().is_ident("doc"))
+                .count();
+            attrs.insert(docs, syn::parse_quote!(#cfg));
+        }
+    }
+    quote!(#file)
+}
+
+/// The attributes of the items emitted in `types` and `builders`.
+fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
+    match item {
+        syn::Item::Struct(item) => Some(&mut item.attrs),
+        syn::Item::Enum(item) => Some(&mut item.attrs),
+        syn::Item::Impl(item) => Some(&mut item.attrs),
+        syn::Item::Type(item) => Some(&mut item.attrs),
+        syn::Item::Const(item) => Some(&mut item.attrs),
+        syn::Item::Static(item) => Some(&mut item.attrs),
+        syn::Item::Fn(item) => Some(&mut item.attrs),
+        syn::Item::Mod(item) => Some(&mut item.attrs),
+        syn::Item::Use(item) => Some(&mut item.attrs),
+        syn::Item::Trait(item) => Some(&mut item.attrs),
+        syn::Item::Macro(item) => Some(&mut item.attrs),
+        _ => None,
+    }
+}
+
+/// The text of `defs` in the `types` module: structs written directly
+/// ([`direct`]), the other items formatted by prettyplease, a run of
+/// consecutive ones at a time.
+fn types_chunk(defs: &[TypeDef], ctx: &Context) -> Result<String, Error> {
+    let direct = direct::Direct::new(ctx)?;
+    let mut text = String::new();
+    // The first of the items not yet formatted.
+    let mut pending = 0;
+    for (index, def) in defs.iter().enumerate() {
+        let written = match &def.kind {
+            TypeKind::Struct { .. } => direct.struct_text(def, ctx)?,
+            TypeKind::Enum { variants, fallback } => {
+                direct.string_enum_text(def, variants, fallback)
+            }
+            _ => None,
+        };
+        if let Some(written) = written {
+            if pending < index {
+                text.push_str(&format_inside(types::type_defs(
+                    &defs[pending..index],
+                    None,
+                    ctx,
+                ))?);
+            }
+            text.push_str(&written);
+            pending = index + 1;
+        }
+    }
+    if pending < defs.len() {
+        text.push_str(&format_inside(types::type_defs(
+            &defs[pending..],
+            None,
+            ctx,
+        ))?);
+    }
+    Ok(text)
+}
+
+/// `items` formatted as the items of a module nested in the file's, as in
+/// `types` and `builders`: each line indented by four spaces.
+fn format_inside(items: TokenStream) -> Result<String, Error> {
+    let chunk = ident(CHUNK);
+    let file: syn::File =
+        syn::parse2(quote!(mod #chunk { #items })).map_err(|e| Error::Internal(e.to_string()))?;
+    let text = prettyplease::unparse(&file);
+    if text == format!("mod {CHUNK} {{}}\n") {
+        return Ok(String::new());
+    }
+    text.strip_prefix(&format!("mod {CHUNK} {{\n"))
+        .and_then(|rest| rest.strip_suffix("}\n"))
+        .map(str::to_owned)
+        .ok_or_else(|| Error::Internal(format!("unexpected formatting of `{CHUNK}`")))
 }
 
 /// Which part of a job's formatted text is kept.

@@ -6,8 +6,8 @@ use quote::quote;
 
 use super::{doc, format_template, ident, rust_type, Context, Template};
 use crate::model::{
-    Accept, Alternative, Body, BodyEncoding, ErrorBody, Operation, PageStyle, Pagination, Param,
-    ParamLocation, ParamStyle, PartKind, Payload, ResponseHeaders, Security, StatusMatch,
+    Accept, Alternative, Body, BodyEncoding, ErrorBody, Features, Operation, PageStyle, Pagination,
+    Param, ParamLocation, ParamStyle, PartKind, Payload, ResponseHeaders, Security, StatusMatch,
     StatusVariant, Success, TypeRef,
 };
 
@@ -29,16 +29,25 @@ pub(crate) fn builders_module(items: TokenStream) -> TokenStream {
 /// after the `Client` methods returning them. The methods are written here,
 /// in an `impl` block of their own, so that they build the builders'
 /// private fields directly and are formatted in parallel with them.
-pub(crate) fn builders(operations: &[Operation], ctx: &Context) -> TokenStream {
+///
+/// With per-tag `features`, each operation's method and items are behind
+/// its tags' features.
+pub(crate) fn builders(
+    operations: &[Operation],
+    features: Option<&Features>,
+    ctx: &Context,
+) -> TokenStream {
     let members: Vec<Vec<Member>> = operations.iter().map(|op| members(op, ctx)).collect();
+    let cfg_of =
+        |op: &Operation| features.and_then(|features| features.of_operation(&op.method_name));
     let methods = operations
         .iter()
         .zip(&members)
-        .map(|(op, members)| client_method(op, members, ctx));
+        .map(|(op, members)| client_method(op, members, cfg_of(op), ctx));
     let builders = operations
         .iter()
         .zip(&members)
-        .map(|(op, members)| builder(op, members, ctx));
+        .map(|(op, members)| super::gated(builder(op, members, ctx), cfg_of(op)));
     quote! {
         impl super::Client {
             #(#methods)*
@@ -49,8 +58,15 @@ pub(crate) fn builders(operations: &[Operation], ctx: &Context) -> TokenStream {
 }
 
 /// The `Client` method starting a request: required members are its
-/// arguments, optional ones start unset.
-fn client_method(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
+/// arguments, optional ones start unset. `features`, when given, are those
+/// it is compiled under.
+fn client_method(
+    op: &Operation,
+    members: &[Member],
+    features: Option<&[String]>,
+    ctx: &Context,
+) -> TokenStream {
+    let cfg = super::cfg_attribute(features);
     let method = ident(&op.method_name);
     let builder = ident(&op.builder_name);
     let docs = doc(op.doc.as_deref());
@@ -82,6 +98,7 @@ fn client_method(op: &Operation, members: &[Member], ctx: &Context) -> TokenStre
         #docs
         #separator
         #summary
+        #cfg
         #deprecated
         #many
         pub fn #method(&self, #(#params),*) -> #builder<'_> {

@@ -6,7 +6,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{doc, ident, rust_type, Context};
-use crate::model::{names, Field, Tagging, TypeDef, TypeKind, UnionVariant, Variant};
+use crate::model::{names, Features, Field, Tagging, TypeDef, TypeKind, UnionVariant, Variant};
 
 /// The `types` module around `items` (see [`type_defs`]).
 pub(crate) fn types_module(items: TokenStream) -> TokenStream {
@@ -18,9 +18,17 @@ pub(crate) fn types_module(items: TokenStream) -> TokenStream {
     }
 }
 
-/// The definitions of `defs`.
-pub(crate) fn type_defs(defs: &[TypeDef], ctx: &Context) -> TokenStream {
-    let defs = defs.iter().map(|def| type_def(def, ctx));
+/// The definitions of `defs`, each behind the cargo features of the
+/// operations using it when `features` says so.
+pub(crate) fn type_defs(
+    defs: &[TypeDef],
+    features: Option<&Features>,
+    ctx: &Context,
+) -> TokenStream {
+    let defs = defs.iter().map(|def| {
+        let cfg = features.and_then(|features| features.of_type(&def.name));
+        super::gated(type_def(def, ctx), cfg)
+    });
     quote!(#(#defs)*)
 }
 
@@ -49,7 +57,9 @@ fn serde_derives(ctx: &Context) -> TokenStream {
     quote!(#private::serde::Serialize, #private::serde::Deserialize)
 }
 
-fn struct_def(
+/// A struct of `fields` (see [`direct`](super::direct), which writes the
+/// same text without tokens).
+pub(super) fn struct_def(
     name: &syn::Ident,
     docs: &TokenStream,
     fields: &[Field],
@@ -57,28 +67,7 @@ fn struct_def(
 ) -> TokenStream {
     let serde = serde_derives(ctx);
     let serde_crate = &ctx.serde_crate;
-    let fields = fields.iter().map(|field| {
-        let name = ident(&field.name);
-        let ty = rust_type(&field.ty, &TokenStream::new(), ctx);
-        let docs = doc(field.doc.as_deref());
-        let attrs = if field.flatten {
-            quote!(#[serde(flatten)])
-        } else {
-            let rename = (names::unraw(&field.name) != field.wire).then(|| {
-                let wire = &field.wire;
-                quote!(#[serde(rename = #wire)])
-            });
-            let optional = field.optional.then(|| {
-                quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
-            });
-            quote!(#rename #optional)
-        };
-        quote! {
-            #docs
-            #attrs
-            pub #name: #ty,
-        }
-    });
+    let fields = fields.iter().map(|f| field(f, ctx));
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, #serde)]
@@ -86,6 +75,31 @@ fn struct_def(
         pub struct #name {
             #(#fields)*
         }
+    }
+}
+
+/// A field of a struct: its documentation, its serde attributes, and
+/// itself.
+pub(super) fn field(field: &Field, ctx: &Context) -> TokenStream {
+    let name = ident(&field.name);
+    let ty = rust_type(&field.ty, &TokenStream::new(), ctx);
+    let docs = doc(field.doc.as_deref());
+    let attrs = if field.flatten {
+        quote!(#[serde(flatten)])
+    } else {
+        let rename = (names::unraw(&field.name) != field.wire).then(|| {
+            let wire = &field.wire;
+            quote!(#[serde(rename = #wire)])
+        });
+        let optional = field.optional.then(
+            || quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
+        );
+        quote!(#rename #optional)
+    };
+    quote! {
+        #docs
+        #attrs
+        pub #name: #ty,
     }
 }
 

@@ -19,7 +19,7 @@ use crate::load::Document;
 pub(crate) use constructors::{ArgumentKind, Builds, Constructor};
 pub(crate) use extensions::{ClientAuth, Extensions};
 pub(crate) use security::{ApiKeyPlace, Flow, FlowKind, Scheme, SchemeKind, Security};
-pub(crate) use select::Selection;
+pub(crate) use select::{Features, Selection, FULL_FEATURE};
 
 /// One API, ready to emit.
 #[derive(Debug)]
@@ -39,6 +39,9 @@ pub(crate) struct Api {
     pub(crate) warnings: Vec<Warning>,
     /// The JSON examples the document gives, with their types.
     pub(crate) examples: Vec<Example>,
+    /// The cargo feature per tag each operation and type is compiled
+    /// under, when asked for (see [`tag_features`]).
+    pub(crate) features: Option<Features>,
 }
 
 /// A JSON example from the document and the type it is an example of.
@@ -547,7 +550,30 @@ pub(crate) fn build_selected(document: &Document, selection: &Selection) -> Resu
         schemes,
         warnings,
         examples,
+        features: None,
     })
+}
+
+/// Puts the operations and types of `api` behind a cargo feature per tag
+/// of the document (see [`Features`]); nothing changes when no operation
+/// has a tag.
+pub(crate) fn tag_features(document: &Document, api: &mut Api) {
+    // An operation's tags, by its HTTP method and path: the model keeps
+    // neither, and the pair is unique where an `operationId` may not be.
+    let mut tags: std::collections::HashMap<(String, &str), &[String]> =
+        std::collections::HashMap::new();
+    for (path, item) in document.api.paths.iter() {
+        if let openapiv3::ReferenceOr::Item(item) = item {
+            for (method, op) in item.iter() {
+                tags.insert((method.to_uppercase(), path.as_str()), &op.tags);
+            }
+        }
+    }
+    api.features = select::features(&api.operations, &api.types, |op| {
+        tags.get(&(op.http_method.clone(), op.path.as_str()))
+            .copied()
+            .unwrap_or_default()
+    });
 }
 
 /// The first server, when its URL has variables, with names for each and

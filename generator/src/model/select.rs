@@ -18,7 +18,7 @@
 //! with the closest names the document has, since a typo would otherwise
 //! give a client quietly missing what was asked for.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::{
     Body, BodyEncoding, ErrorBody, Example, Operation, PartKind, Payload, Success, TypeDef,
@@ -320,6 +320,15 @@ fn reachable<'t>(operations: &'t [Operation], types: &'t [TypeDef]) -> HashSet<&
     // `types`.
     let by_name: HashMap<&str, &TypeDef> =
         types.iter().map(|def| (def.name.as_str(), def)).collect();
+    reachable_by_name(operations, &by_name)
+}
+
+/// [`reachable`] with the types already indexed by name, for callers that
+/// follow several groups of operations through the same types.
+fn reachable_by_name<'t>(
+    operations: impl IntoIterator<Item = &'t Operation>,
+    by_name: &HashMap<&'t str, &'t TypeDef>,
+) -> HashSet<&'t str> {
     let mut pending: Vec<&str> = Vec::new();
     for operation in operations {
         roots(operation, &mut pending);
@@ -425,6 +434,162 @@ fn named_in<'t>(ty: &'t TypeRef, out: &mut Vec<&'t str>) {
         | TypeRef::Uuid
         | TypeRef::Json => {}
     }
+}
+
+/// Cargo features per tag, for a crate that serves every user of a large
+/// API while each compiles only the tags they enable (as `async-stripe`
+/// does): which feature each tag becomes, and which features each
+/// operation and each type is compiled under.
+///
+/// An operation is compiled under the features of its tags (any of them);
+/// an untagged one always. A type is compiled under the features of every
+/// operation reaching it, so that a type shared by several tags is one
+/// item compiled once; a type an always-compiled operation reaches, or one
+/// reached by the operations of every feature, has no condition. A type no
+/// operation reaches (a component schema nothing uses) is compiled only
+/// with `full`, the feature enabling every tag.
+#[derive(Debug, Default)]
+pub(crate) struct Features {
+    /// Each feature and the tag it stands for, by feature name.
+    pub(crate) tags: Vec<TagFeature>,
+    /// By method name: the features an operation is compiled under, when
+    /// it has any. Looked up, never iterated.
+    operations: HashMap<String, Vec<String>>,
+    /// By type name: the features a type is compiled under, when it has
+    /// any; `full` alone for a type no operation reaches.
+    types: HashMap<String, Vec<String>>,
+}
+
+/// One tag's cargo feature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TagFeature {
+    /// `tag-repos`: the tag made a feature name.
+    pub(crate) name: String,
+    /// The tag as written in the document.
+    pub(crate) tag: String,
+}
+
+/// The feature enabling every tag's.
+pub(crate) const FULL_FEATURE: &str = "full";
+
+impl Features {
+    /// The features `method` (an operation's method name) is compiled
+    /// under, sorted; `None` when it always is.
+    pub(crate) fn of_operation(&self, method: &str) -> Option<&[String]> {
+        self.operations.get(method).map(Vec::as_slice)
+    }
+
+    /// The features the type `name` is compiled under, sorted; `None` when
+    /// it always is.
+    pub(crate) fn of_type(&self, name: &str) -> Option<&[String]> {
+        self.types.get(name).map(Vec::as_slice)
+    }
+}
+
+/// The per-tag features of a model: `operation_tags` gives the tags of an
+/// operation (by HTTP method and path). `None` when no operation has a
+/// tag: there is nothing to split.
+pub(crate) fn features<'t>(
+    operations: &[Operation],
+    types: &[TypeDef],
+    operation_tags: impl Fn(&Operation) -> &'t [String],
+) -> Option<Features> {
+    // Feature names in the order the tags first appear, so that two tags
+    // made the same name (`Repos`, `repos`) are numbered by document order.
+    let mut by_tag: HashMap<&str, String> = HashMap::new();
+    let mut taken: HashSet<String> = HashSet::new();
+    let mut tags: Vec<TagFeature> = Vec::new();
+    for operation in operations {
+        for tag in operation_tags(operation) {
+            if by_tag.contains_key(tag.as_str()) {
+                continue;
+            }
+            let base = feature_name(tag);
+            let mut name = base.clone();
+            let mut number = 2;
+            while !taken.insert(name.clone()) {
+                name = format!("{base}-{number}");
+                number += 1;
+            }
+            by_tag.insert(tag, name.clone());
+            tags.push(TagFeature {
+                name,
+                tag: tag.clone(),
+            });
+        }
+    }
+    if tags.is_empty() {
+        return None;
+    }
+    tags.sort_by(|a, b| a.name.cmp(&b.name));
+
+    // Operations grouped by their features, so that the type graph is
+    // followed once per group rather than once per operation; the group
+    // with no feature is the always-compiled one.
+    let mut groups: BTreeMap<Vec<String>, Vec<&Operation>> = BTreeMap::new();
+    let mut by_operation = HashMap::new();
+    for operation in operations {
+        let mut names: Vec<String> = operation_tags(operation)
+            .iter()
+            .filter_map(|tag| by_tag.get(tag.as_str()).cloned())
+            .collect();
+        names.sort();
+        names.dedup();
+        if !names.is_empty() {
+            by_operation.insert(operation.method_name.clone(), names.clone());
+        }
+        groups.entry(names).or_default().push(operation);
+    }
+    let by_name: HashMap<&str, &TypeDef> =
+        types.iter().map(|def| (def.name.as_str(), def)).collect();
+    let mut always: HashSet<&str> = HashSet::new();
+    let mut reached_by: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    for (names, group) in &groups {
+        let reached = reachable_by_name(group.iter().copied(), &by_name);
+        if names.is_empty() {
+            always = reached;
+            continue;
+        }
+        for name in reached {
+            reached_by
+                .entry(name)
+                .or_default()
+                .extend(names.iter().map(String::as_str));
+        }
+    }
+    let mut by_type = HashMap::new();
+    for def in types {
+        let name = def.name.as_str();
+        if always.contains(name) {
+            continue;
+        }
+        let features: Vec<String> = match reached_by.get(name) {
+            None => vec![FULL_FEATURE.to_owned()],
+            Some(features) if features.len() == tags.len() => continue,
+            Some(features) => features.iter().map(|f| (*f).to_owned()).collect(),
+        };
+        by_type.insert(def.name.clone(), features);
+    }
+    Some(Features {
+        tags,
+        operations: by_operation,
+        types: by_type,
+    })
+}
+
+/// A tag as a cargo feature name: `tag-` and the tag in lower case, every
+/// run of characters other than ASCII letters and digits made one `-`
+/// (`Git Data` gives `tag-git-data`); a tag with none of them gives `tag`.
+fn feature_name(tag: &str) -> String {
+    let mut name = String::from("tag");
+    for word in tag
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+    {
+        name.push('-');
+        name.push_str(&word.to_ascii_lowercase());
+    }
+    name
 }
 
 #[cfg(test)]
@@ -636,6 +801,77 @@ components:
         assert!(under_prefix("/anything", "/"));
         assert_eq!(normalise_prefix("repos/"), "/repos");
         assert_eq!(normalise_prefix("/"), "/");
+    }
+
+    /// Each operation is behind its tags' feature, each type behind the
+    /// features of the operations reaching it; a type only an untagged
+    /// operation reaches, or one every feature reaches, has none; a type
+    /// nothing reaches is behind `full`.
+    #[test]
+    fn per_tag_features_follow_the_operations_reaching_each_type() {
+        let file = std::env::temp_dir().join(format!("features-{}.yaml", std::process::id()));
+        // `createStore` gains the tag `Pets & more`, made `tag-pets-more`;
+        // `/health`, untagged, reaches `Address`.
+        let document = DOCUMENT
+            .replace(
+                "tags: [stores]",
+                "tags: [stores, 'Pets & more']",
+            )
+            .replace(
+                "components:",
+                "  /health:\n    get:\n      operationId: health\n      responses:\n        '200':\n          description: ok\n          content: {application/json: {schema: {$ref: '#/components/schemas/Address'}}}\ncomponents:",
+            );
+        std::fs::write(&file, document).unwrap();
+        let document = crate::load::load(&file, &[]).unwrap();
+        std::fs::remove_file(&file).unwrap();
+        let mut api = crate::model::build_selected(&document, &Selection::default()).unwrap();
+        crate::model::tag_features(&document, &mut api);
+        let features = api.features.expect("the operations have tags");
+        let names: Vec<(&str, &str)> = features
+            .tags
+            .iter()
+            .map(|f| (f.name.as_str(), f.tag.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("tag-pets", "pets"),
+                ("tag-pets-more", "Pets & more"),
+                ("tag-stores", "stores")
+            ]
+        );
+        let strings = |features: Option<&[String]>| features.map(<[String]>::to_vec);
+        assert_eq!(
+            strings(features.of_operation("list_pets")),
+            Some(vec!["tag-pets".to_owned()])
+        );
+        assert_eq!(
+            strings(features.of_operation("create_store")),
+            Some(vec!["tag-pets-more".to_owned(), "tag-stores".to_owned()])
+        );
+        assert_eq!(features.of_operation("health"), None);
+        assert_eq!(
+            strings(features.of_type("Owner")),
+            Some(vec!["tag-pets".to_owned()])
+        );
+        assert_eq!(
+            strings(features.of_type("StoreKind")),
+            Some(vec!["tag-pets-more".to_owned(), "tag-stores".to_owned()])
+        );
+        // Reached through `Owner` by the pets, and by the untagged `health`.
+        assert_eq!(features.of_type("Address"), None);
+        assert_eq!(
+            strings(features.of_type("Unused")),
+            Some(vec![FULL_FEATURE.to_owned()])
+        );
+    }
+
+    #[test]
+    fn tags_become_feature_names() {
+        assert_eq!(feature_name("repos"), "tag-repos");
+        assert_eq!(feature_name("Git Data"), "tag-git-data");
+        assert_eq!(feature_name("  --é!"), "tag");
+        assert_eq!(feature_name("v1/Users_x"), "tag-v1-users-x");
     }
 
     #[test]

@@ -14,13 +14,14 @@ use super::tokens::{TokenSettings, TokenSource, TokenState};
 use super::{Client, Configured, Inner};
 use crate::auth::Credential;
 use crate::body::{DEFAULT_MAX_ERROR_BODY, DEFAULT_MAX_RESPONSE_BODY};
-use crate::cache::TokenStore;
+use crate::cache::StoreSettings;
 use crate::clock::{Clock, SystemClock};
 use crate::connection::{Connection, Proxy, TlsVersion};
 use crate::error::Error;
 use crate::inspect::Inspector;
 use crate::redact::Redactor;
 use crate::retry::RetryPolicy;
+use crate::store::TokenStore;
 
 /// Implemented by generated clients so that one [`ClientBuilder`] serves
 /// them all. Not meant to be implemented by hand.
@@ -57,6 +58,7 @@ pub struct ClientBuilder<C = Client> {
     max_error_body: usize,
     inspector: Option<Arc<dyn Inspector>>,
     token_store: Option<Arc<dyn TokenStore>>,
+    store_settings: StoreSettings,
     client: PhantomData<fn() -> C>,
 }
 
@@ -98,6 +100,7 @@ impl<C: GeneratedClient> ClientBuilder<C> {
             max_error_body: DEFAULT_MAX_ERROR_BODY,
             inspector: None,
             token_store: None,
+            store_settings: StoreSettings::default(),
             client: PhantomData,
         }
     }
@@ -252,9 +255,39 @@ impl<C: GeneratedClient> ClientBuilder<C> {
     }
 
     /// Keeps tokens in `store` as well as in memory, so they outlive the
-    /// process (the in-memory cache stays in front of it).
+    /// process and the processes sharing the store make one token request
+    /// between them (the in-memory cache stays in front of it: a cached
+    /// token never touches the store). See [`crate::store`].
     pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
         self.token_store = Some(store);
+        self
+    }
+
+    /// The bound of every token store operation (500 ms by default): a
+    /// store that fails or does not answer within it is skipped, and
+    /// tokens are fetched directly, so it can delay a call by at most
+    /// this once, and never fail it. The store is tried again `retry_after`
+    /// later (5 s by default, [`Self::token_store_retry_after`]).
+    pub fn token_store_timeout(mut self, timeout: Duration) -> Self {
+        self.store_settings.timeout = timeout;
+        self
+    }
+
+    /// How long a store that failed is skipped before it is tried again
+    /// (5 s by default).
+    pub fn token_store_retry_after(mut self, retry_after: Duration) -> Self {
+        self.store_settings.retry_after = retry_after;
+        self
+    }
+
+    /// The lease that lets one process of those sharing a token store
+    /// fetch or refresh a token while the others wait: taken for `ttl`
+    /// (10 s by default; a holder that dies blocks the others at most that
+    /// long), and waited for at most `wait` (15 s by default) before a
+    /// process fetches by itself.
+    pub fn token_store_lease(mut self, ttl: Duration, wait: Duration) -> Self {
+        self.store_settings.lease_ttl = ttl;
+        self.store_settings.lease_wait = wait;
         self
     }
 
@@ -368,6 +401,7 @@ impl<C: GeneratedClient> ClientBuilder<C> {
             redactor: redactor.clone(),
             inspector: self.inspector.clone(),
             store: self.token_store,
+            store_settings: self.store_settings,
             retries: self.retries.clone(),
         });
         Ok(C::from_runtime(Client {

@@ -15,7 +15,7 @@ use url::Url;
 
 use crate::auth::{ClientAuthMethod, CredentialHeader, Grant, OAuth2};
 use crate::body::{declared_over, read_at_most, MAX_ENDPOINT_BODY};
-use crate::cache::{Slot, TokenCache, TokenKey, TokenStore};
+use crate::cache::{SharedStore, Slot, StoreSettings, TokenCache, TokenKey};
 use crate::clock::Clock;
 use crate::discovery::{self, Discovery, Metadata};
 use crate::error::{Error, TokenError};
@@ -23,6 +23,7 @@ use crate::inspect::Inspector;
 use crate::oauth2::{self, ClientAuthStyle, ClientIdentity, Token, TokenRequest};
 use crate::redact::Redactor;
 use crate::retry::{self, Attempts, RetryPolicy};
+use crate::store::TokenStore;
 
 /// Obtains, caches and renews the tokens of a client's OAuth2 credentials.
 pub(crate) struct TokenSource {
@@ -64,6 +65,7 @@ pub(crate) struct TokenSettings {
     pub(crate) redactor: Redactor,
     pub(crate) inspector: Option<Arc<dyn Inspector>>,
     pub(crate) store: Option<Arc<dyn TokenStore>>,
+    pub(crate) store_settings: StoreSettings,
     pub(crate) retries: RetryPolicy,
 }
 
@@ -83,7 +85,11 @@ impl TokenSource {
             allow_insecure_http: settings.allow_insecure_http,
             redactor: settings.redactor,
             inspector: settings.inspector,
-            cache: TokenCache::with_store(settings.store),
+            cache: TokenCache::with_store(
+                settings
+                    .store
+                    .map(|store| SharedStore::new(store, settings.store_settings)),
+            ),
             client_auth_memory: Mutex::default(),
             metadata: tokio::sync::Mutex::default(),
             redeemed_codes: Mutex::default(),
@@ -110,12 +116,7 @@ impl TokenSource {
                 self.refresh_skew,
                 |previous| async {
                     let mut token = self
-                        .fetch_token(
-                            oauth,
-                            &scoped.token_url,
-                            &scoped.slot.key().scopes,
-                            previous,
-                        )
+                        .fetch_token(oauth, &scoped.token_url, scoped.slot.key(), previous)
                         .await?;
                     if token.expires_at.is_none() {
                         token.expires_at = self
@@ -303,16 +304,16 @@ impl TokenSource {
         }
     }
 
-    /// Obtains a new token: by refresh token when the previous one has one,
-    /// falling back to the credential's own grant.
+    /// Obtains a new token for `key`: by refresh token when the previous
+    /// one has one, falling back to the credential's own grant.
     async fn fetch_token(
         &self,
         oauth: &OAuth2,
         token_url: &Url,
-        scopes: &[String],
+        key: &TokenKey,
         previous: Option<Arc<Token>>,
     ) -> Result<Token, TokenError> {
-        let scope = scopes.join(" ");
+        let scope = key.scopes.join(" ");
         let pairs = |list: &[(String, String)]| -> Vec<(String, String)> {
             list.iter()
                 .filter(|(name, _)| name != "grant_type")
@@ -353,6 +354,23 @@ impl TokenSource {
                     return Ok(token);
                 }
                 Err(error) => {
+                    // With rotating refresh tokens, `invalid_grant` may mean
+                    // that another process sharing the store refreshed first
+                    // (past its lease): the token it saved is used rather
+                    // than a new grant.
+                    if is_invalid_grant(&error) {
+                        let now = self.clock.now();
+                        if let Some(token) = self
+                            .cache
+                            .reread(key, previous.as_deref(), now, self.refresh_skew)
+                            .await
+                        {
+                            tracing::debug!(
+                                "refresh refused, and the token store has a fresh token: using it"
+                            );
+                            return Ok(token);
+                        }
+                    }
                     tracing::debug!(%error, "refresh failed; using the primary grant")
                 }
             }
@@ -591,6 +609,12 @@ impl TokenSource {
     }
 }
 
+/// Whether the token endpoint refused the grant (RFC 6749 §5.2): for a
+/// refresh, a refresh token that is expired, revoked or already used.
+fn is_invalid_grant(error: &TokenError) -> bool {
+    matches!(error, TokenError::OAuth2(e) if e.error == "invalid_grant")
+}
+
 /// Whether a token request may be sent more than once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Resend {
@@ -744,6 +768,7 @@ mod tests {
             redactor: Redactor::default(),
             inspector: None,
             store: None,
+            store_settings: StoreSettings::default(),
             retries: RetryPolicy::default(),
         })
     }

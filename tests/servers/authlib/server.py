@@ -26,7 +26,8 @@ Clients and users come from clients.json beside this file. Plain HTTP on
 loopback only: AUTHLIB_INSECURE_TRANSPORT is set to 1 here.
 
 Usage: server.py [--port 0] [--port-file FILE] [--token-lifetime S]
-                 [--short-token-lifetime S] [--keys-dir DIR]
+                 [--short-token-lifetime S] [--fleet-token-lifetime S]
+                 [--keys-dir DIR]
 """
 
 import argparse
@@ -204,9 +205,9 @@ def load_public_key(keys_dir, name):
     return jwk.import_key(key.as_dict(private=False), key_type)
 
 
-def load_registry(path, lifetime, short_lifetime, keys_dir):
+def load_registry(path, lifetime, short_lifetime, fleet_lifetime, keys_dir):
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    lifetimes = {"default": lifetime, "short": short_lifetime}
+    lifetimes = {"default": lifetime, "short": short_lifetime, "fleet": fleet_lifetime}
     for role, spec in data["clients"].items():
         client = Client(
             role=role,
@@ -689,6 +690,13 @@ def main():
         default=int(os.environ.get("AUTHLIB_SHORT_TOKEN_LIFETIME", "2")),
         help="seconds, for clients with token_lifetime 'short'",
     )
+    parser.add_argument(
+        "--fleet-token-lifetime",
+        type=int,
+        default=int(os.environ.get("AUTHLIB_FLEET_TOKEN_LIFETIME", "6")),
+        help="seconds, for clients with token_lifetime 'fleet': long enough for a fleet "
+        "of processes to make its calls, short enough to wait for its expiry",
+    )
     parser.add_argument("--clients", default=str(HERE / "clients.json"))
     parser.add_argument(
         "--keys-dir", help="where the private keys clients.json names are (NAME.pem)"
@@ -697,7 +705,13 @@ def main():
     if args.host not in ("127.0.0.1", "::1", "localhost"):
         sys.exit("this test server listens on loopback only")
 
-    load_registry(args.clients, args.token_lifetime, args.short_token_lifetime, args.keys_dir)
+    load_registry(
+        args.clients,
+        args.token_lifetime,
+        args.short_token_lifetime,
+        args.fleet_token_lifetime,
+        args.keys_dir,
+    )
     server = make_server(args.host, args.port, build_app(), threaded=True)
     port = server.socket.getsockname()[1]
     if args.port_file:

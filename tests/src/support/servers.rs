@@ -2,8 +2,8 @@
 //! a [`Peer`] for each (Authlib, oidc-provider, Prism), the clients
 //! registered with them, and what they recorded of each client's requests.
 //!
-//! The servers' base URLs come from the file `E2E_SERVERS` names, which
-//! `scripts/test` sets. Without it [`Peer::connect`] says the test skipped,
+//! The servers' base URLs (and Redis's, [`Redis`]) come from the file
+//! `E2E_SERVERS` names, which `scripts/test` sets. Without it [`Peer::connect`] says the test skipped,
 //! except in CI (`CI=true`), where it fails the test.
 
 use std::collections::HashMap;
@@ -131,24 +131,16 @@ impl Peer {
                  E2E_SERVERS=target/e2e-servers.env cargo test",
             )
         };
-        let Some(path) = std::env::var_os("E2E_SERVERS").map(PathBuf::from) else {
-            return skip("E2E_SERVERS is not set".to_owned());
+        let (path, vars) = match servers_file() {
+            Ok(found) => found,
+            Err(why) => return skip(why),
         };
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) => return skip(format!("cannot read {} ({e})", path.display())),
-        };
-        let vars: HashMap<&str, &str> = text
-            .lines()
-            .filter(|line| !line.starts_with('#'))
-            .filter_map(|line| line.split_once('='))
-            .collect();
         let url = vars
             .get(variable)
             .unwrap_or_else(|| panic!("{} has no {variable}", path.display()));
         Some(Peer {
             name,
-            url: (*url).to_owned(),
+            url: url.clone(),
             http: runtime::reqwest::Client::new(),
             keys: vars.get("E2E_KEYS").map(PathBuf::from),
         })
@@ -299,6 +291,155 @@ impl Peer {
             .build()
             .unwrap();
         (client, clock)
+    }
+}
+
+/// The file `E2E_SERVERS` names and its variables; why not, when it
+/// cannot be read.
+fn servers_file() -> Result<(PathBuf, HashMap<String, String>), String> {
+    let Some(path) = std::env::var_os("E2E_SERVERS").map(PathBuf::from) else {
+        return Err("E2E_SERVERS is not set".to_owned());
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {} ({e})", path.display()))?;
+    let vars = text
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect();
+    Ok((path, vars))
+}
+
+/// The Redis server `servers/start` started (Debian's `redis-server`), and
+/// the programs to start more and to look inside.
+pub struct Redis {
+    /// `redis://127.0.0.1:<port>`.
+    pub url: String,
+    /// The `redis-server` program.
+    pub server: PathBuf,
+    /// The `redis-cli` program.
+    pub cli: PathBuf,
+}
+
+impl Redis {
+    /// The running server, or `None` (the test then returns) when none was
+    /// started outside CI; in CI (`CI=true`) its absence fails the test.
+    pub fn shared() -> Option<Redis> {
+        let skip = |why: String| {
+            skip_outside_ci(
+                &why,
+                "CI runs the tests through scripts/test, which installs and starts Redis",
+                "run scripts/test, or tests/servers/start and \
+                 E2E_SERVERS=target/e2e-servers.env cargo test",
+            )
+        };
+        let (path, vars) = match servers_file() {
+            Ok(found) => found,
+            Err(why) => return skip(why),
+        };
+        let var = |name: &str| match vars.get(name) {
+            Some(value) if !value.is_empty() => Ok(value.clone()),
+            _ => Err(format!("{} has no {name}", path.display())),
+        };
+        match (var("REDIS_URL"), var("REDIS_SERVER"), var("REDIS_CLI")) {
+            (Ok(url), Ok(server), Ok(cli)) => Some(Redis {
+                url,
+                server: server.into(),
+                cli: cli.into(),
+            }),
+            (Err(why), _, _) | (_, Err(why), _) | (_, _, Err(why)) => skip(why),
+        }
+    }
+
+    /// What `redis-cli -u <url> <args>` prints, as bytes (values are
+    /// binary).
+    pub fn cli_raw(&self, url: &str, args: &[&str]) -> Vec<u8> {
+        let output = std::process::Command::new(&self.cli)
+            .args(["-u", url, "--raw"])
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.cli.display()));
+        assert!(
+            output.status.success(),
+            "redis-cli {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output.stdout
+    }
+
+    /// A Redis server of the test's own on a free loopback port, which the
+    /// test may stop and start again; killed when dropped.
+    pub fn own(&self) -> OwnRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let mut own = OwnRedis {
+            server: self.server.clone(),
+            cli: self.cli.clone(),
+            port,
+            child: None,
+        };
+        own.start();
+        own
+    }
+}
+
+/// A Redis server started by a test (see [`Redis::own`]).
+pub struct OwnRedis {
+    server: PathBuf,
+    cli: PathBuf,
+    /// Its port, kept across restarts.
+    pub port: u16,
+    child: Option<std::process::Child>,
+}
+
+impl OwnRedis {
+    /// `redis://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts the server (again) and waits until it answers.
+    pub fn start(&mut self) {
+        let child = std::process::Command::new(&self.server)
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.server.display()));
+        self.child = Some(child);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let pong = std::process::Command::new(&self.cli)
+                .args(["-p", &self.port.to_string(), "ping"])
+                .output()
+                .is_ok_and(|o| o.stdout.starts_with(b"PONG"));
+            if pong {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server on port {} did not start",
+                self.port
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Kills the server (as a crash or an outage would) and waits for it.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 

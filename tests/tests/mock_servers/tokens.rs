@@ -354,11 +354,20 @@ async fn tokens_without_expiry_get_the_configured_lifetime() {
 struct MemoryStore(std::sync::Mutex<std::collections::HashMap<String, runtime::StoredToken>>);
 
 impl runtime::TokenStore for MemoryStore {
-    fn load(&self, key: &str) -> Option<runtime::StoredToken> {
-        self.0.lock().unwrap().get(key).cloned()
+    fn load<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> runtime::store::StoreFuture<'a, Option<runtime::StoredToken>> {
+        let found = self.0.lock().unwrap().get(key).cloned();
+        Box::pin(async move { Ok(found) })
     }
-    fn save(&self, key: &str, token: &runtime::StoredToken) {
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a runtime::StoredToken,
+    ) -> runtime::store::StoreFuture<'a, ()> {
         self.0.lock().unwrap().insert(key.to_owned(), token.clone());
+        Box::pin(async { Ok(()) })
     }
 }
 

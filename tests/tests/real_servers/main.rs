@@ -21,8 +21,10 @@
 //! tests/servers/stop
 //! ```
 
+mod call;
 mod client_authentication;
 mod discovery;
+mod fleet;
 mod requests;
 mod schemes_and_headers;
 mod tokens;
