@@ -109,7 +109,7 @@ pub enum Error<E = Infallible> {
     },
     /// A page of a list named a next page that cannot be followed: on
     /// another origin than its own (where the operation's credentials
-    /// would go), not a valid URL, or the page just fetched. The pages
+    /// would go), not a valid URL, or a page already fetched. The pages
     /// before it were delivered.
     #[error("could not follow the pages of operation `{operation}`: {reason}")]
     Pagination {

@@ -10,11 +10,13 @@
 //!
 //! A server is not trusted to end its list: a next URL must stay on the
 //! origin of the page that named it (credentials go with it), and a cursor
-//! or URL that names the page just fetched ends the stream with
+//! or URL that names a page already fetched ends the stream with
 //! [`Error::Pagination`] rather than requesting it forever.
 
-use std::collections::VecDeque;
+use std::collections::hash_map::RandomState;
+use std::collections::{HashSet, VecDeque};
 use std::future::Future;
+use std::hash::BuildHasher;
 
 use futures_core::Stream;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, NON_ALPHANUMERIC};
@@ -102,7 +104,7 @@ pub enum PageStyle {
 #[derive(Debug, Clone)]
 pub struct NextPage(Next);
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Next {
     /// A whole URL, on the origin of the page that named it.
     Url(Url),
@@ -259,7 +261,8 @@ enum Step<E> {
     Done,
 }
 
-/// What the pages so far say, for the styles that count.
+/// What the pages so far say, for the styles that count, and which pages
+/// were asked for.
 #[derive(Default)]
 struct Counted {
     /// Items received on every page so far.
@@ -267,6 +270,11 @@ struct Counted {
     /// The first page's item count: a later page with fewer is the last
     /// when the request names no page size.
     first_page: Option<u64>,
+    /// A keyed hash of every later page asked for (8 bytes a page, however
+    /// long the cursors), so that a server sending the list round in a
+    /// circle is caught.
+    requested: HashSet<u64>,
+    keys: RandomState,
 }
 
 type Page<T, H, E> = (WithHeaders<T, H>, Result<Option<NextPage>, Error<E>>);
@@ -284,7 +292,9 @@ where
     H: FromHeaders,
     F: Future<Output = Result<Response, Error<E>>>,
 {
-    let requested = next.clone();
+    if let Some(next) = &next {
+        counted.requested.insert(counted.keys.hash_one(&next.0));
+    }
     let mut response = send(next).await?;
     let (status, headers, url) = (
         response.status(),
@@ -302,11 +312,13 @@ where
             operation: operation.id,
             reason,
         })
-        .and_then(|next| match (&next, &requested) {
-            (Some(next), Some(requested)) if next.0 == requested.0 => Err(Error::Pagination {
-                operation: operation.id,
-                reason: "the server named the page just fetched as the next one".to_owned(),
-            }),
+        .and_then(|next| match &next {
+            Some(page) if counted.requested.contains(&counted.keys.hash_one(&page.0)) => {
+                Err(Error::Pagination {
+                    operation: operation.id,
+                    reason: "the server named a page already fetched as the next one".to_owned(),
+                })
+            }
             _ => Ok(next),
         });
     Ok((WithHeaders::new(status, headers, body), after))

@@ -486,3 +486,28 @@ async fn a_cursor_naming_the_page_just_fetched_ends_the_stream() {
     );
     assert_eq!(requests_to(&server, "/cursored").await.len(), 2);
 }
+
+#[tokio::test]
+async fn cursors_going_round_in_a_circle_end_the_stream() {
+    let server = MockServer::start().await;
+    // a -> b -> a: each page names one already fetched in turn.
+    mount_pages(
+        &server,
+        "/cursored",
+        "pageToken",
+        ok(json!({"items": items(0, 1), "nextPageToken": "a"})),
+        [
+            ("a", ok(json!({"items": items(1, 1), "nextPageToken": "b"}))),
+            ("b", ok(json!({"items": items(2, 1), "nextPageToken": "a"}))),
+        ],
+    )
+    .await;
+
+    let (received, error) = drain(client(&server).list_cursored().items()).await;
+    assert_eq!(ids(&received), expected(3));
+    assert!(
+        matches!(&error, Some(Error::Pagination { reason, .. }) if reason.contains("already fetched")),
+        "{error:?}"
+    );
+    assert_eq!(requests_to(&server, "/cursored").await.len(), 3);
+}
