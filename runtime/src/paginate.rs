@@ -19,6 +19,7 @@ use std::future::Future;
 use std::hash::BuildHasher;
 
 use futures_core::Stream;
+use futures_util::StreamExt;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, NON_ALPHANUMERIC};
 use reqwest::header::{HeaderMap, LINK};
 use reqwest::{Method, RequestBuilder, Response};
@@ -236,8 +237,7 @@ where
                 if let Some(item) = buffered.pop_front() {
                     return Some((Ok(item), (pages, buffered)));
                 }
-                match std::future::poll_fn(|cx| std::pin::Pin::new(&mut pages).poll_next(cx)).await
-                {
+                match pages.next().await {
                     None => return None,
                     Some(Err(error)) => return Some((Err(error), (pages, buffered))),
                     Some(Ok(page)) => buffered.extend(extract(page.into_inner())),

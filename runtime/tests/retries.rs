@@ -270,17 +270,29 @@ async fn a_dropped_connection_is_retried() {
     );
 }
 
+/// OAuth2 client credentials from `token_url`, sent in the body.
+fn credentials(token_url: &str) -> OAuth2 {
+    OAuth2::client_credentials("auth", token_url, "id", "secret")
+        .client_auth(ClientAuthMethod::Body)
+}
+
+/// A client of `server` with `credential`, on `clock`.
+fn oauth_client_with(server: &MockServer, credential: OAuth2, clock: Arc<ManualClock>) -> Client {
+    ClientBuilder::<Client>::new(server.uri())
+        .auth(credential)
+        .clock(clock)
+        .build()
+        .unwrap()
+}
+
 /// A client of `server` whose OAuth2 client credentials come from
 /// `/oauth/token`.
 fn oauth_client(server: &MockServer) -> Client {
-    ClientBuilder::<Client>::new(server.uri())
-        .auth(
-            OAuth2::client_credentials("auth", "/oauth/token", "id", "secret")
-                .client_auth(ClientAuthMethod::Body),
-        )
-        .clock(Arc::new(ManualClock::new()))
-        .build()
-        .unwrap()
+    oauth_client_with(
+        server,
+        credentials("/oauth/token"),
+        Arc::new(ManualClock::new()),
+    )
 }
 
 fn token(value: &str) -> ResponseTemplate {
@@ -393,14 +405,7 @@ async fn a_token_endpoint_429_waits_as_long_as_retry_after_says() {
         .mount(&server)
         .await;
     let clock = Arc::new(ManualClock::new());
-    let client = ClientBuilder::<Client>::new(server.uri())
-        .auth(
-            OAuth2::client_credentials("auth", "/oauth/token", "id", "secret")
-                .client_auth(ClientAuthMethod::Body),
-        )
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let client = oauth_client_with(&server, credentials("/oauth/token"), clock.clone());
     let start = clock.now();
     client
         .execute(&WITH_TOKEN, client.request(Method::GET, "/pets"))
@@ -436,18 +441,12 @@ async fn a_discovery_document_answering_503_is_asked_again() {
         .respond_with(ok())
         .mount(&server)
         .await;
-    let client = ClientBuilder::<Client>::new(server.uri())
-        .auth(
-            OAuth2::client_credentials("auth", "/unused", "id", "secret")
-                .client_auth(ClientAuthMethod::Body)
-                .discovery(Discovery::Document(format!(
-                    "{}/.well-known/openid-configuration",
-                    server.uri()
-                ))),
-        )
-        .clock(Arc::new(ManualClock::new()))
-        .build()
-        .unwrap();
+    // The token URL the credential names is not the one discovery finds.
+    let discovered = credentials("/unused").discovery(Discovery::Document(format!(
+        "{}/.well-known/openid-configuration",
+        server.uri()
+    )));
+    let client = oauth_client_with(&server, discovered, Arc::new(ManualClock::new()));
     client
         .execute(&WITH_TOKEN, client.request(Method::GET, "/pets"))
         .await

@@ -934,12 +934,12 @@ mod tests {
 
     /// `GET /pets` with these query parameters (`{name: …, in: query, …}`
     /// lines) and this schema for its 200 body.
-    fn list(params: &[&str], body: &str) -> String {
+    fn list<P: AsRef<str>>(params: &[P], body: &str) -> String {
         let mut out = "  /pets:\n    get:\n      operationId: listPets\n".to_owned();
         if !params.is_empty() {
             out.push_str("      parameters:\n");
             for param in params {
-                out.push_str(&format!("        - {param}\n"));
+                out.push_str(&format!("        - {}\n", param.as_ref()));
             }
         }
         out.push_str(&format!(
@@ -973,7 +973,6 @@ mod tests {
     fn a_cursor_member_is_sent_back_in_its_parameter() {
         let schemas = format!("{PET}    Page:\n      type: object\n      required: [data]\n      properties:\n        data: {{type: array, items: {{$ref: '#/components/schemas/Pet'}}}}\n        meta: {{type: object, properties: {{next_cursor: {{type: string}}, has_more: {{type: boolean}}}}}}\n");
         let params = [query("cursor", "string"), query("limit", "integer")];
-        let params: Vec<&str> = params.iter().map(String::as_str).collect();
         let api = model(
             &list(&params, "{$ref: '#/components/schemas/Page'}"),
             &schemas,
@@ -996,7 +995,6 @@ mod tests {
     fn a_cursor_without_its_parameter_is_only_a_note() {
         let schemas = format!("{PET}    Page:\n      type: object\n      properties:\n        items: {{type: array, items: {{$ref: '#/components/schemas/Pet'}}}}\n        nextPageToken: {{type: string}}\n");
         let params = [query("page_token", "string")];
-        let params: Vec<&str> = params.iter().map(String::as_str).collect();
         let api = model(
             &list(&params, "{$ref: '#/components/schemas/Page'}"),
             &schemas,
@@ -1014,7 +1012,6 @@ mod tests {
     fn stripe_lists_continue_after_the_last_id() {
         let schemas = format!("{PET}    PetList:\n      type: object\n      required: [data, has_more, object, url]\n      properties:\n        object: {{type: string}}\n        url: {{type: string}}\n        has_more: {{type: boolean}}\n        data: {{type: array, items: {{$ref: '#/components/schemas/Pet'}}}}\n");
         let params = [query("starting_after", "string"), query("limit", "integer")];
-        let params: Vec<&str> = params.iter().map(String::as_str).collect();
         let api = model(
             &list(&params, "{$ref: '#/components/schemas/PetList'}"),
             &schemas,
@@ -1034,7 +1031,10 @@ mod tests {
     #[test]
     fn a_next_url_member_is_followed() {
         let schemas = format!("{PET}    Page:\n      type: object\n      properties:\n        values: {{type: array, items: {{$ref: '#/components/schemas/Pet'}}}}\n        next: {{type: string, format: uri}}\n        pagelen: {{type: integer}}\n");
-        let api = model(&list(&[], "{$ref: '#/components/schemas/Page'}"), &schemas);
+        let api = model(
+            &list::<&str>(&[], "{$ref: '#/components/schemas/Page'}"),
+            &schemas,
+        );
         let pagination = only(&api).unwrap();
         assert_eq!(
             pagination.style,
@@ -1046,7 +1046,10 @@ mod tests {
         assert_eq!(pagination.items_path, [("values".to_owned(), true)]);
 
         let schemas = format!("{PET}    Page:\n      type: object\n      properties:\n        results: {{type: array, items: {{$ref: '#/components/schemas/Pet'}}}}\n        _links: {{type: object, properties: {{next: {{type: object, properties: {{href: {{type: string}}}}}}}}}}\n");
-        let api = model(&list(&[], "{$ref: '#/components/schemas/Page'}"), &schemas);
+        let api = model(
+            &list::<&str>(&[], "{$ref: '#/components/schemas/Page'}"),
+            &schemas,
+        );
         assert_eq!(
             only(&api).unwrap().style,
             PageStyle::NextUrl {
@@ -1059,7 +1062,6 @@ mod tests {
     fn an_offset_needs_a_size_and_takes_a_total() {
         let schemas = format!("{PET}    Page:\n      type: object\n      properties:\n        total: {{type: integer}}\n        data: {{type: array, items: {{$ref: '#/components/schemas/Pet'}}}}\n");
         let params = [query("start", "integer"), query("count", "integer")];
-        let params: Vec<&str> = params.iter().map(String::as_str).collect();
         let api = model(
             &list(&params, "{$ref: '#/components/schemas/Page'}"),
             &schemas,
@@ -1074,7 +1076,6 @@ mod tests {
         );
         // Without a size, an offset is only a note.
         let params = [query("offset", "integer")];
-        let params: Vec<&str> = params.iter().map(String::as_str).collect();
         let api = model(
             &list(&params, "{$ref: '#/components/schemas/Page'}"),
             &schemas,
@@ -1131,7 +1132,6 @@ mod tests {
     fn items_one_level_down_in_a_data_object() {
         let schemas = format!("{PET}    Page:\n      type: object\n      required: [data]\n      properties:\n        data:\n          type: object\n          properties:\n            list: {{type: array, items: {{$ref: '#/components/schemas/Pet'}}}}\n            next_page_url: {{type: string}}\n");
         let params = [query("page", "integer")];
-        let params: Vec<&str> = params.iter().map(String::as_str).collect();
         let api = model(
             &list(&params, "{$ref: '#/components/schemas/Page'}"),
             &schemas,
@@ -1148,7 +1148,6 @@ mod tests {
     fn two_arrays_without_an_item_name_are_not_guessed_between() {
         let schemas = format!("{PET}    Page:\n      type: object\n      properties:\n        cats: {{type: array, items: {{$ref: '#/components/schemas/Pet'}}}}\n        dogs: {{type: array, items: {{$ref: '#/components/schemas/Pet'}}}}\n");
         let params = [query("page", "integer")];
-        let params: Vec<&str> = params.iter().map(String::as_str).collect();
         let api = model(
             &list(&params, "{$ref: '#/components/schemas/Page'}"),
             &schemas,
@@ -1164,7 +1163,6 @@ mod tests {
     #[test]
     fn only_gets_paginate() {
         let params = [query("page", "integer")];
-        let params: Vec<&str> = params.iter().map(String::as_str).collect();
         let paths = list(
             &params,
             "{type: array, items: {$ref: '#/components/schemas/Pet'}}",
@@ -1179,7 +1177,6 @@ mod tests {
     #[test]
     fn unrelated_lists_are_left_without_a_note() {
         let params = [query("limit", "integer")];
-        let params: Vec<&str> = params.iter().map(String::as_str).collect();
         let api = model(
             &list(
                 &params,
@@ -1199,7 +1196,6 @@ mod tests {
             query("page_token", "string"),
             query("sort_by", "string"),
         ];
-        let params: Vec<&str> = params.iter().map(String::as_str).collect();
         let paths = list(&params, "{$ref: '#/components/schemas/PetResultsPage'}").replace(
             "operationId: listPets\n",
             "operationId: listPets\n      x-dropshot-pagination: {required: []}\n",
@@ -1239,7 +1235,6 @@ mod tests {
     fn with_extension(extension: &str) -> Api {
         let schemas = format!("{PET}    Page:\n      type: object\n      properties:\n        results: {{type: array, items: {{$ref: '#/components/schemas/Pet'}}}}\n        state: {{type: object, properties: {{next: {{type: string}}, more: {{type: boolean}}}}}}\n");
         let params = [query("token", "string"), query("n", "integer")];
-        let params: Vec<&str> = params.iter().map(String::as_str).collect();
         let paths = list(&params, "{$ref: '#/components/schemas/Page'}").replace(
             "operationId: listPets\n",
             &format!("operationId: listPets\n      x-pagination: {extension}\n"),
@@ -1303,7 +1298,6 @@ mod tests {
     #[test]
     fn the_extension_applies_through_an_overlay_and_false_turns_inference_off() {
         let params = [query("page", "integer")];
-        let params: Vec<&str> = params.iter().map(String::as_str).collect();
         let paths = list(
             &params,
             "{type: array, items: {$ref: '#/components/schemas/Pet'}}",
