@@ -12,7 +12,8 @@
 //! [`decode_empty`] or [`decode_raw`], reading declared headers with
 //! [`header_value`]), turning an [`Error`] into one with the
 //! operation's documented error bodies ([`Error::decode_body`],
-//! [`error_json`]), sending with the builder's retry policy ([`execute`]),
+//! [`error_json`]), sending with the builder's retry policy and documented
+//! error bodies ([`send_request`] with [`ErrorBodies`]),
 //! filling a declared idempotency header ([`idempotency_key`]), and reading
 //! credentials from the environment ([`env_var`]).
 
@@ -28,7 +29,7 @@ pub use crate::client::{Client, ClientBuilder, GeneratedClient};
 pub use crate::discovery::Discovery;
 pub use crate::error::Error;
 pub use crate::multipart::{FilePart, Multipart};
-pub use crate::paginate::{items, page_request, pages, NextPage, PageStyle, Pagination};
+pub use crate::paginate::{items, page_request, pages, List, NextPage, PageStyle, Pagination};
 pub use crate::params::{
     cookie_header, cookie_param, encode_body, header_param, path_param, query_param, BodyEncoding,
     Style,
@@ -106,6 +107,85 @@ pub async fn execute(
     }
 }
 
+/// The future of a generated call (`send`, `send_raw`,
+/// `send_with_headers`…): boxed once here, so that generated methods name
+/// one concrete type instead of each defining a future of its own for the
+/// compiler to infer, and callers can name it (to store it, say).
+pub type Call<'a, T, E = std::convert::Infallible> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Error<E>>> + Send + 'a>>;
+
+/// Sends a request built by a generated builder's `send_raw` (see
+/// [`execute`]) and turns an error response whose status `errors` documents
+/// into an [`Error::ErrorResponse`] with its decoded body. Written once
+/// here, so that a generated `send_raw` is a plain function building the
+/// request, with no `async` body or closure of its own to compile.
+pub fn send_request<'a, E: Send + 'a>(
+    client: &'a Client,
+    operation: &'static Operation,
+    request: RequestBuilder,
+    retries: Option<RetryPolicy>,
+    errors: ErrorBodies<E>,
+) -> Call<'a, Response, E> {
+    Box::pin(async move {
+        execute(client, operation, request, retries.as_ref())
+            .await
+            .map_err(|error| error.decode_body(|status, body| errors.decode(status, body)))
+    })
+}
+
+/// The documented error bodies of an operation, as generated code hands
+/// them to [`send_request`]: data and a function the runtime instantiates,
+/// not a closure per operation.
+pub struct ErrorBodies<E> {
+    /// The statuses whose bodies are documented, as inclusive ranges.
+    statuses: &'static [(u16, u16)],
+    /// Decodes a body of one of those statuses; `None` when it does not
+    /// decode.
+    decode: fn(u16, &[u8]) -> Option<E>,
+}
+
+impl ErrorBodies<std::convert::Infallible> {
+    /// An operation documenting no error body: every error response stays
+    /// an [`Error::Api`].
+    pub const NONE: Self = ErrorBodies {
+        statuses: &[],
+        decode: no_error_body,
+    };
+}
+
+impl<E> ErrorBodies<E> {
+    /// Bodies of type `E`, as JSON, for the `statuses` (inclusive ranges;
+    /// `(0, u16::MAX)` for a `default` response).
+    pub const fn json(statuses: &'static [(u16, u16)]) -> Self
+    where
+        E: serde::de::DeserializeOwned,
+    {
+        ErrorBodies {
+            statuses,
+            decode: json_error_body,
+        }
+    }
+
+    /// Bodies `decode` reads by status: an enum of the documented error
+    /// responses, whose `decode` matches on the status.
+    pub const fn by_status(decode: fn(u16, &[u8]) -> Option<E>) -> Self {
+        ErrorBodies {
+            statuses: &[(0, u16::MAX)],
+            decode,
+        }
+    }
+
+    /// The documented body of an error response, if `status` has one and
+    /// `body` decodes.
+    fn decode(&self, status: u16, body: &[u8]) -> Option<E> {
+        let documented = self
+            .statuses
+            .iter()
+            .any(|&(low, high)| (low..=high).contains(&status));
+        documented.then(|| (self.decode)(status, body)).flatten()
+    }
+}
+
 /// Fills the idempotency header `name` an operation declares with a fresh
 /// UUID v4, unless the caller `set` it. Called once per `send_raw`, before
 /// the first attempt, so every retry carries the same key. Should the
@@ -128,51 +208,79 @@ pub fn idempotency_key(request: RequestBuilder, name: &'static str, set: bool) -
 /// Sends a request (the generated builder's `send_raw`) and reads the
 /// success response as JSON of type `T`: the whole of a generated `send`,
 /// written once here rather than as an `async fn` per operation.
-pub async fn send_json<T: serde::de::DeserializeOwned, E>(
+pub fn send_json<'a, T, E>(
     operation: &'static Operation,
-    raw: impl std::future::Future<Output = Result<Response, Error<E>>>,
-) -> Result<T, Error<E>> {
-    decode_json(operation, raw.await?).await
+    raw: impl std::future::Future<Output = Result<Response, Error<E>>> + Send + 'a,
+) -> Call<'a, T, E>
+where
+    T: serde::de::DeserializeOwned + Send + 'a,
+    E: Send + 'a,
+{
+    Box::pin(async move { decode_json(operation, raw.await?).await })
 }
 
 /// Sends a request (the generated builder's `send_raw`) whose success
 /// response has no body worth reading, and drops the response.
-pub async fn send_empty<E>(
-    raw: impl std::future::Future<Output = Result<Response, Error<E>>>,
-) -> Result<(), Error<E>> {
-    drop(raw.await?);
-    Ok(())
+pub fn send_empty<'a, E: Send + 'a>(raw: Call<'a, Response, E>) -> Call<'a, (), E> {
+    Box::pin(async move {
+        drop(raw.await?);
+        Ok(())
+    })
 }
 
 /// Sends a request (the generated builder's `send_raw`) and decodes its
 /// success response with `decode`: the `send` of an operation with several
 /// success bodies, whose `decode` matches on the status.
-pub async fn send_decoded<T, E, F, D>(
-    raw: impl std::future::Future<Output = Result<Response, Error<E>>>,
-    decode: D,
-) -> Result<T, Error<E>>
+pub fn send_decoded<'a, T, E, F, D>(raw: Call<'a, Response, E>, decode: D) -> Call<'a, T, E>
 where
-    D: FnOnce(Response) -> F,
-    F: std::future::Future<Output = Result<T, Error<E>>>,
+    D: FnOnce(Response) -> F + Send + 'a,
+    F: std::future::Future<Output = Result<T, Error<E>>> + Send + 'a,
+    T: 'a,
+    E: Send + 'a,
 {
-    decode(raw.await?).await
+    Box::pin(async move { decode(raw.await?).await })
 }
 
 /// Sends a request (the generated builder's `send_raw`) and decodes its
 /// success response with `decode`, keeping the status and headers: the
 /// whole of a generated `send_with_headers`.
-pub async fn with_headers<T, H: FromHeaders, E, F, D>(
-    raw: impl std::future::Future<Output = Result<Response, Error<E>>>,
+pub fn with_headers<'a, T, H, E, F, D>(
+    raw: Call<'a, Response, E>,
     decode: D,
-) -> Result<WithHeaders<T, H>, Error<E>>
+) -> Call<'a, WithHeaders<T, H>, E>
 where
-    D: FnOnce(Response) -> F,
-    F: std::future::Future<Output = Result<T, Error<E>>>,
+    H: FromHeaders + Send + 'a,
+    D: FnOnce(Response) -> F + Send + 'a,
+    F: std::future::Future<Output = Result<T, Error<E>>> + Send + 'a,
+    T: Send + 'a,
+    E: Send + 'a,
 {
-    let response = raw.await?;
-    let (status, headers) = (response.status(), response.headers().clone());
-    let body = decode(response).await?;
-    Ok(WithHeaders::new(status, headers, body))
+    Box::pin(async move {
+        let response = raw.await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let body = decode(response).await?;
+        Ok(WithHeaders::new(status, headers, body))
+    })
+}
+
+/// Sends a request (the generated builder's `send_raw`) and reads the
+/// success response as JSON of type `T`, keeping its status and headers:
+/// the whole of a generated `send_with_headers` for a JSON body.
+pub fn send_json_with_headers<'a, T, H, E>(
+    operation: &'static Operation,
+    raw: Call<'a, Response, E>,
+) -> Call<'a, WithHeaders<T, H>, E>
+where
+    T: serde::de::DeserializeOwned + Send + 'a,
+    H: FromHeaders + Send + 'a,
+    E: Send + 'a,
+{
+    Box::pin(async move {
+        let response = raw.await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let body = decode_json(operation, response).await?;
+        Ok(WithHeaders::new(status, headers, body))
+    })
 }
 
 /// Drops a success response whose body is not worth reading.
@@ -312,6 +420,16 @@ impl Error {
     }
 }
 
+/// No error body: what [`ErrorBodies::NONE`] decodes.
+fn no_error_body(_: u16, _: &[u8]) -> Option<std::convert::Infallible> {
+    None
+}
+
+/// [`error_json`] as [`ErrorBodies::json`] calls it.
+fn json_error_body<T: serde::de::DeserializeOwned>(_: u16, body: &[u8]) -> Option<T> {
+    error_json(body)
+}
+
 /// A documented error body, or `None` when `body` is not JSON of type `T`.
 #[doc(hidden)]
 pub fn error_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<T> {
@@ -434,5 +552,32 @@ mod tests {
         }
         let other = Error::Environment { variable: "KEY" }.decode_body(decode);
         assert!(matches!(other, Error::Environment { variable: "KEY" }));
+    }
+
+    #[test]
+    fn error_bodies_decode_only_the_statuses_they_document() {
+        let bodies = ErrorBodies::<Problem>::json(&[(400, 404), (500, 599)]);
+        let body = br#"{"title":"bad"}"#;
+        for status in [400, 404, 500, 599] {
+            assert_eq!(
+                bodies.decode(status, body),
+                Some(Problem {
+                    title: "bad".to_owned()
+                }),
+                "{status}"
+            );
+        }
+        for status in [399, 405, 499, 600] {
+            assert_eq!(bodies.decode(status, body), None, "{status}");
+        }
+        assert_eq!(bodies.decode(404, b"not json"), None);
+        assert_eq!(ErrorBodies::NONE.decode(404, body), None);
+        // By status: every status goes to the operation's own function.
+        let by_status = ErrorBodies::by_status(|status, body| match status {
+            409 => error_json::<Problem>(body),
+            _ => None,
+        });
+        assert!(by_status.decode(409, body).is_some());
+        assert_eq!(by_status.decode(404, body), None);
     }
 }

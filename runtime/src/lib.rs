@@ -64,11 +64,13 @@ pub mod store;
 
 pub use chrono;
 pub use client::{Client, ClientBuilder, GeneratedClient};
+pub use codegen::Call;
 pub use connection::TlsVersion;
 pub use device::DeviceAuthorization;
 pub use error::{Error, OAuth2ErrorResponse, RawResponse, TokenError};
 pub use jwt::SigningKey;
 pub use multipart::FilePart;
+pub use paginate::List;
 pub use params::BodyEncoding;
 pub use reqwest;
 pub use response::{FromHeader, FromHeaders, Response};

@@ -167,23 +167,35 @@ fn decode_component(component: &str) -> String {
         .into_owned()
 }
 
+/// The stream of a generated `pages()` or `items()`: boxed once here, so
+/// that generated methods name one concrete type (as [`Call`] for a
+/// call's future).
+///
+/// [`Call`]: crate::Call
+pub type List<'a, T, E = std::convert::Infallible> =
+    std::pin::Pin<Box<dyn Stream<Item = Result<T, Error<E>>> + Send + 'a>>;
+
 /// Every page of an operation's list, in order, each a success response
-/// decoded as `send_with_headers` would decode it. `send` sends the
-/// operation's request, for the page it is given (`None` for the first,
-/// as the builder was set). The stream ends after the last page, or
-/// after the first error, which it yields.
-pub fn pages<'a, T, H, E, S, F>(
+/// decoded as `send_with_headers` would decode it. `send` sends a copy of
+/// the `builder`'s request, for the page it is given (`None` for the
+/// first, as the builder was set): a generated builder passes itself and
+/// its `__send_page`, so that it needs no closure of its own. The stream
+/// ends after the last page, or after the first error, which it yields.
+pub fn pages<'a, B, T, H, E, S, F>(
     operation: &'static Operation,
     pagination: &'static Pagination,
+    builder: B,
     send: S,
-) -> impl Stream<Item = Result<WithHeaders<T, H>, Error<E>>> + Unpin + 'a
+) -> List<'a, WithHeaders<T, H>, E>
 where
-    T: DeserializeOwned + 'a,
-    H: FromHeaders + 'a,
-    E: 'a,
-    S: Fn(Option<NextPage>) -> F + 'a,
-    F: Future<Output = Result<Response, Error<E>>> + 'a,
+    B: Clone + Send + Sync + 'a,
+    T: DeserializeOwned + Send + 'a,
+    H: FromHeaders + Send + 'a,
+    E: Send + 'a,
+    S: Fn(B, Option<NextPage>) -> F + Send + Sync + 'a,
+    F: Future<Output = Result<Response, Error<E>>> + Send + 'a,
 {
+    let send = move |next| send(builder.clone(), next);
     let state = State {
         send,
         step: Step::Fetch(None),
@@ -218,16 +230,15 @@ where
 /// Every item of an operation's list, in order: the items `extract` takes
 /// out of each of `pages`' bodies. Ends after the last page's items, or
 /// with the first error.
-pub fn items<'a, T, H, I, E, P>(
-    pages: P,
+pub fn items<'a, T, H, I, E>(
+    pages: List<'a, WithHeaders<T, H>, E>,
     extract: fn(T) -> Vec<I>,
-) -> impl Stream<Item = Result<I, Error<E>>> + Unpin + 'a
+) -> List<'a, I, E>
 where
-    P: Stream<Item = Result<WithHeaders<T, H>, Error<E>>> + Unpin + 'a,
     T: 'a,
     H: 'a,
-    I: 'a,
-    E: 'a,
+    I: Send + 'a,
+    E: Send + 'a,
 {
     let state = (pages, VecDeque::new());
     Box::pin(futures_util::stream::unfold(

@@ -101,7 +101,7 @@ fn builder(base_url: &str) -> ClientBuilder<Client> {
     ClientBuilder::<Client>::new(base_url)
 }
 
-async fn get<T: serde::de::DeserializeOwned>(
+async fn get<T: serde::de::DeserializeOwned + Send>(
     client: &Client,
     operation: &'static Operation,
     path: &str,

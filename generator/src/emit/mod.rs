@@ -229,7 +229,7 @@ impl Job<'_> {
                 let placeholder = quote!(mod #chunk {});
                 let tokens = match module {
                     Module::Types => types::types_module(placeholder),
-                    Module::Builders => operations::builders_module(placeholder),
+                    Module::Builders => operations::builders_module(placeholder, &ctx),
                 };
                 (tokens, Part::Opening)
             }
@@ -242,6 +242,7 @@ impl Job<'_> {
                 (quote!(mod #chunk { #items }), Part::Inside)
             }
             Job::Builders(operations) => {
+                let ctx = operations::builders_context(&ctx);
                 let items = operations::builders(operations, features, &ctx);
                 (quote!(mod #chunk { #items }), Part::Inside)
             }
@@ -391,6 +392,7 @@ enum Part {
 }
 
 /// What every emitter needs to know.
+#[derive(Clone)]
 pub(crate) struct Context {
     /// The path of the runtime's hidden module.
     private: TokenStream,
@@ -582,7 +584,7 @@ paths:
             "{code}"
         );
         assert!(
-            code.contains("let id = ::runtime::") && code.contains("::path_param(\n"),
+            code.contains("let id = __rt::path_param(\"id\", &self.id, "),
             "{code}"
         );
         assert!(

@@ -12,16 +12,31 @@ use crate::model::{
 };
 
 /// The `builders` module around `items` (see [`builders`]).
-pub(crate) fn builders_module(items: TokenStream) -> TokenStream {
+pub(crate) fn builders_module(items: TokenStream, ctx: &Context) -> TokenStream {
+    let private = &ctx.private;
     quote! {
         /// Request builders, one per operation: set optional parameters,
         /// then `send`.
         pub mod builders {
             #[allow(unused_imports)]
             use super::types;
+            #[allow(unused_imports)]
+            use #private as __rt;
 
             #items
         }
+    }
+}
+
+/// The context the items of the `builders` module are written in, where
+/// the runtime's hidden module is `__rt`: the module is written for the
+/// compiler to read fast, and a path of one token instead of four, used
+/// hundreds of times, is less for it to read and resolve. A document
+/// cannot name a builder `__rt` (those are in `UpperCamelCase`).
+pub(crate) fn builders_context(ctx: &Context) -> Context {
+    Context {
+        private: quote!(__rt),
+        ..ctx.clone()
     }
 }
 
@@ -326,7 +341,13 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
         }
     });
 
-    let (error, map_err, error_enum) = errors(op, ctx);
+    let Errors {
+        ty: error,
+        body: error_body,
+        bodies: error_bodies,
+        decoder: error_decoder,
+        enum_def: error_enum,
+    } = errors(op, ctx);
     let (output, finish, success_enum) = success(op, &error, ctx);
     let (with_headers_output, headers_struct) = match &op.headers {
         Some(headers) => {
@@ -340,24 +361,31 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
     };
     let Finish {
         send,
-        decode,
+        with_headers,
         decoder,
     } = finish;
     let described = match operation_id(op) {
         Some(id) => format!("A `{id}` request (`{} {}`)", op.http_method, op.path),
         None => format!("A `{} {}` request", op.http_method, op.path),
     };
-    // The runtime's futures, so that the compiler checks one `async fn` per
-    // operation (`send_raw`), or two with several success bodies.
+    // The runtime's boxed future: generated methods build the request and
+    // hand it over, with no future type of their own for the compiler to
+    // infer (an `async fn` only with several success bodies, `__decode`).
     let future = |output: TokenStream| {
-        let result = quote!(::std::result::Result<#output, #error>);
-        quote!(impl ::std::future::Future<Output = #result> + 'a)
+        let body = error_body.iter();
+        quote!(#private::Call<'a, #output #(, #body)*>)
     };
-    let paging = op
-        .pagination
-        .as_ref()
-        .map(|pagination| paging(pagination, &output, &with_headers_output, &error, ctx));
+    let paging = op.pagination.as_ref().map(|pagination| {
+        paging(
+            pagination,
+            &output,
+            &with_headers_output,
+            error_body.as_ref(),
+            ctx,
+        )
+    });
     let (send_output, with_headers_output) = (future(output), future(with_headers_output));
+    let raw_output = future(quote!(#private::Response));
     let send = quote! {
         /// Sends the request and decodes the response.
         pub fn send(self) -> #send_output {
@@ -369,10 +397,11 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
         /// `typed_headers`).
         #[allow(clippy::type_complexity)]
         pub fn send_with_headers(self) -> #with_headers_output {
-            #private::with_headers(self.send_raw(), #decode)
+            #with_headers
         }
 
         #decoder
+        #error_decoder
     };
     let struct_doc = super::generated_doc(&format!(
         "{described}; send it with [`{}::send`].",
@@ -381,7 +410,7 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
     let deprecated = op.deprecated.then(|| quote!(#[allow(deprecated)]));
     let (accept_field, accept_send, accept_enum) = match &op.accept {
         Some(accept) => {
-            let (send, media_enum) = accepting(op, accept, &error, ctx);
+            let (send, media_enum) = accepting(op, accept, &raw_output);
             (
                 Some(quote!(__accept: ::std::option::Option<&'static str>,)),
                 Some(send),
@@ -390,21 +419,38 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
         }
         None => (None, None, None),
     };
-    let result = quote!(::std::result::Result<#private::Response, #error>);
     let send_raw_head = match op.pagination {
         Some(_) => quote! {
-            pub async fn send_raw(self) -> #result {
-                self.__send_page(::std::option::Option::None).await
+            pub fn send_raw(self) -> #raw_output {
+                self.__send_page(::std::option::Option::None)
             }
 
             /// Sends the request for the page `next` names, or the first.
-            async fn __send_page(self, next: ::std::option::Option<#private::NextPage>) -> #result
+            fn __send_page(self, next: ::std::option::Option<#private::NextPage>) -> #raw_output
         },
-        None => quote!(pub async fn send_raw(self) -> #result),
+        None => quote!(pub fn send_raw(self) -> #raw_output),
     };
+    // Written out rather than derived, which costs the compiler more, and
+    // without the client, whose own `Debug` says nothing about the request.
+    let name_text = &op.builder_name;
+    let shown = members
+        .iter()
+        .map(|m| m.name.clone())
+        .chain(
+            op.body
+                .as_ref()
+                .and_then(|b| b.choice.as_ref())
+                .map(|c| ident(&c.setter)),
+        )
+        .chain(std::iter::once(ident("retries")));
+    let debug_fields = shown.map(|field| {
+        let text = field.to_string();
+        let text = text.strip_prefix("r#").unwrap_or(&text).to_owned();
+        quote!(.field(#text, &self.#field))
+    });
     quote! {
         #struct_doc
-        #[derive(Debug, Clone)]
+        #[derive(Clone)]
         #[must_use = "a request does nothing until it is sent"]
         pub struct #name<'a> {
             client: &'a super::Client,
@@ -427,10 +473,7 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
             }
 
             /// The operation's security requirements, as the runtime reads them.
-            fn __operation() -> &'static #private::Operation {
-                #operation
-                &OPERATION
-            }
+            const __OPERATION: &'static #private::Operation = &#operation;
 
             /// Sends the request and returns the response as received, for
             /// its status and headers or to read the body yourself. Statuses
@@ -441,18 +484,26 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
                 #cookies
                 #body
                 #accept
-                #private::execute(
+                #private::send_request(
                     &self.client.inner,
-                    Self::__operation(),
+                    Self::__OPERATION,
                     request,
-                    self.retries.as_ref(),
+                    self.retries,
+                    #error_bodies,
                 )
-                .await #map_err
             }
 
             #send
             #accept_send
             #paging
+        }
+
+        impl ::std::fmt::Debug for #name<'_> {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(#name_text)
+                    #(#debug_fields)*
+                    .finish_non_exhaustive()
+            }
         }
 
         #success_enum
@@ -467,10 +518,8 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
 fn accepting(
     op: &Operation,
     accept: &Accept,
-    error: &TokenStream,
-    ctx: &Context,
+    raw_output: &TokenStream,
 ) -> (TokenStream, TokenStream) {
-    let private = &ctx.private;
     let name = ident(&accept.name);
     let variants: Vec<Ident> = accept.others.iter().map(|v| ident(&v.name)).collect();
     let docs = accept
@@ -487,12 +536,7 @@ fn accepting(
         /// (`Accept`), and returns the response as received, to read the
         /// body yourself. Statuses other than 2xx are errors, as with
         /// [`send`](Self::send).
-        pub fn send_accepting(
-            mut self,
-            media_type: #name,
-        ) -> impl ::std::future::Future<
-            Output = ::std::result::Result<#private::Response, #error>,
-        > + 'a {
+        pub fn send_accepting(mut self, media_type: #name) -> #raw_output {
             self.__accept = ::std::option::Option::Some(media_type.as_str());
             self.send_raw()
         }
@@ -522,10 +566,11 @@ fn paging(
     pagination: &Pagination,
     output: &TokenStream,
     with_headers: &TokenStream,
-    error: &TokenStream,
+    error_body: Option<&TokenStream>,
     ctx: &Context,
 ) -> TokenStream {
     let private = &ctx.private;
+    let error_body: Vec<&TokenStream> = error_body.into_iter().collect();
     let item = rust_type(&pagination.item, &quote!(types::), ctx);
     let some = |value: &Option<String>| match value {
         Some(value) => quote!(::std::option::Option::Some(#value)),
@@ -597,27 +642,17 @@ fn paging(
         /// call (credentials, retries, 401 renewal). The stream ends after
         /// the last page or the first error.
         #[allow(clippy::type_complexity)]
-        pub fn pages(
-            self,
-        ) -> impl #private::Stream<Item = ::std::result::Result<#with_headers, #error>>
-               + ::std::marker::Unpin
-               + 'a {
+        pub fn pages(self) -> #private::List<'a, #with_headers #(, #error_body)*> {
             static PAGINATION: #private::Pagination = #private::Pagination {
                 style: #style,
                 items: #items,
                 has_more: #has_more,
             };
-            #private::pages(Self::__operation(), &PAGINATION, move |next| {
-                self.clone().__send_page(next)
-            })
+            #private::pages(Self::__OPERATION, &PAGINATION, self, Self::__send_page)
         }
 
         /// Every item of every page, in order (see [`pages`](Self::pages)).
-        pub fn items(
-            self,
-        ) -> impl #private::Stream<Item = ::std::result::Result<#item, #error>>
-               + ::std::marker::Unpin
-               + 'a {
+        pub fn items(self) -> #private::List<'a, #item #(, #error_body)*> {
             #private::items(self.pages(), |page: #output| #extract)
         }
     }
@@ -787,8 +822,8 @@ fn body_expression(body: &Body, ctx: &Context) -> TokenStream {
 struct Finish {
     /// The body of `send`.
     send: TokenStream,
-    /// The function decoding a response, for `send_with_headers`.
-    decode: TokenStream,
+    /// The body of `send_with_headers`.
+    with_headers: TokenStream,
     /// The builder's `__decode` function, when the operation has one.
     decoder: TokenStream,
 }
@@ -802,31 +837,32 @@ fn success(
 ) -> (TokenStream, Finish, TokenStream) {
     let private = &ctx.private;
     let named = quote!(types::);
-    let finish = |send: TokenStream, decode: TokenStream| Finish {
+    let finish = |send: TokenStream, with_headers: TokenStream| Finish {
         send,
-        decode,
+        with_headers,
         decoder: TokenStream::new(),
     };
+    let with = |decode: TokenStream| quote!(#private::with_headers(self.send_raw(), #decode));
     match &op.success {
         Success::One(Payload::Empty) => (
             quote!(()),
             finish(
                 quote!(#private::send_empty(self.send_raw())),
-                quote!(#private::decode_empty),
+                with(quote!(#private::decode_empty)),
             ),
             TokenStream::new(),
         ),
         Success::One(Payload::Json(ty)) => (
             rust_type(ty, &named, ctx),
             finish(
-                quote!(#private::send_json(Self::__operation(), self.send_raw())),
-                quote!(|response| #private::decode_json(Self::__operation(), response)),
+                quote!(#private::send_json(Self::__OPERATION, self.send_raw())),
+                quote!(#private::send_json_with_headers(Self::__OPERATION, self.send_raw())),
             ),
             TokenStream::new(),
         ),
         Success::One(Payload::Raw) => (
             quote!(#private::Response),
-            finish(quote!(self.send_raw()), quote!(#private::decode_raw)),
+            finish(quote!(self.send_raw()), with(quote!(#private::decode_raw))),
             TokenStream::new(),
         ),
         Success::Several { name, variants } => {
@@ -839,7 +875,7 @@ fn success(
                         Ok(#enum_name::#variant_name)
                     }},
                     Payload::Json(_) => quote! {
-                        #private::decode_json(Self::__operation(), response).await.map(#enum_name::#variant_name)
+                        #private::decode_json(Self::__OPERATION, response).await.map(#enum_name::#variant_name)
                     },
                     Payload::Raw => quote!(Ok(#enum_name::#variant_name(response))),
                 }
@@ -878,7 +914,7 @@ fn success(
                 quote!(#enum_name),
                 Finish {
                     send: quote!(#private::send_decoded(self.send_raw(), Self::__decode)),
-                    decode: quote!(Self::__decode),
+                    with_headers: with(quote!(Self::__decode)),
                     decoder,
                 },
                 enum_def,
@@ -887,9 +923,23 @@ fn success(
     }
 }
 
-/// The error type of `send`, the `map_err` decoding documented error
-/// bodies, and the enum of error bodies when they differ.
-fn errors(op: &Operation, ctx: &Context) -> (TokenStream, TokenStream, TokenStream) {
+/// How an operation's error responses are typed and decoded.
+struct Errors {
+    /// The error type of `send`: `super::Error<…>`.
+    ty: TokenStream,
+    /// The documented error body `super::Error` is of, if any.
+    body: Option<TokenStream>,
+    /// The runtime's `ErrorBodies` that `send_raw` hands over.
+    bodies: TokenStream,
+    /// The builder's `__decode_error`, when the bodies differ by status.
+    decoder: TokenStream,
+    /// The enum of error bodies, when they differ by status.
+    enum_def: TokenStream,
+}
+
+/// The error type of `send`, how documented error bodies are decoded, and
+/// the enum of error bodies when they differ.
+fn errors(op: &Operation, ctx: &Context) -> Errors {
     let private = &ctx.private;
     let named = quote!(types::);
     let pattern = |status: &StatusMatch| match *status {
@@ -905,25 +955,34 @@ fn errors(op: &Operation, ctx: &Context) -> (TokenStream, TokenStream, TokenStre
         StatusMatch::Default => quote!(_),
     };
     match &op.errors {
-        ErrorBody::None => (quote!(super::Error), TokenStream::new(), TokenStream::new()),
+        ErrorBody::None => Errors {
+            ty: quote!(super::Error),
+            body: None,
+            bodies: quote!(#private::ErrorBodies::NONE),
+            decoder: TokenStream::new(),
+            enum_def: TokenStream::new(),
+        },
         ErrorBody::One { ty, statuses } => {
             let ty = rust_type(ty, &named, ctx);
-            let decode = if statuses.contains(&StatusMatch::Default) {
-                quote!(|_, body| #private::error_json(body))
+            let spans = if statuses.contains(&StatusMatch::Default) {
+                vec![quote!((0, u16::MAX))]
             } else {
-                let patterns = merged_patterns(statuses);
-                quote! {
-                    |status, body| match status {
-                        #(#patterns)|* => #private::error_json(body),
-                        _ => ::std::option::Option::None,
-                    }
-                }
+                merged_spans(statuses)
+                    .into_iter()
+                    .map(|(low, high)| {
+                        let (low, high) =
+                            (Literal::u16_unsuffixed(low), Literal::u16_unsuffixed(high));
+                        quote!((#low, #high))
+                    })
+                    .collect()
             };
-            (
-                quote!(super::Error<#ty>),
-                quote!(.map_err(|error| error.decode_body(#decode))),
-                TokenStream::new(),
-            )
+            Errors {
+                ty: quote!(super::Error<#ty>),
+                body: Some(ty),
+                bodies: quote!(#private::ErrorBodies::json(&[#(#spans),*])),
+                decoder: TokenStream::new(),
+                enum_def: TokenStream::new(),
+            }
         }
         ErrorBody::Several { name, variants } => {
             let enum_name = ident(name);
@@ -937,17 +996,24 @@ fn errors(op: &Operation, ctx: &Context) -> (TokenStream, TokenStream, TokenStre
                 "The documented error responses of `{}`, one variant per status.",
                 op.id
             );
-            let enum_def = status_enum(&enum_name, &doc_text, variants, ctx);
-            (
-                quote!(super::Error<#enum_name>),
-                quote! {
-                    .map_err(|error| error.decode_body(|status, body| match status {
-                        #(#arms)*
-                        #rest
-                    }))
+            Errors {
+                ty: quote!(super::Error<#enum_name>),
+                body: Some(quote!(#enum_name)),
+                bodies: quote!(#private::ErrorBodies::by_status(Self::__decode_error)),
+                decoder: quote! {
+                    /// The documented body of an error response, by its status.
+                    fn __decode_error(
+                        status: u16,
+                        body: &[u8],
+                    ) -> ::std::option::Option<#enum_name> {
+                        match status {
+                            #(#arms)*
+                            #rest
+                        }
+                    }
                 },
-                enum_def,
-            )
+                enum_def: status_enum(&enum_name, &doc_text, variants, ctx),
+            }
         }
     }
 }
@@ -976,9 +1042,9 @@ fn encoding_name(alternative: Alternative) -> &'static str {
     }
 }
 
-/// The statuses as few patterns as they make: adjacent codes and ranges
-/// merged (`400..=599` for `4XX` and `5XX`), as clippy wants.
-fn merged_patterns(statuses: &[StatusMatch]) -> Vec<TokenStream> {
+/// The statuses as few inclusive ranges as they make: adjacent codes and
+/// ranges merged (`(400, 599)` for `4XX` and `5XX`).
+fn merged_spans(statuses: &[StatusMatch]) -> Vec<(u16, u16)> {
     let mut spans: Vec<(u16, u16)> = statuses
         .iter()
         .filter_map(|status| match *status {
@@ -996,17 +1062,6 @@ fn merged_patterns(statuses: &[StatusMatch]) -> Vec<TokenStream> {
         }
     }
     merged
-        .into_iter()
-        .map(|(low, high)| {
-            let (low_literal, high_literal) =
-                (Literal::u16_unsuffixed(low), Literal::u16_unsuffixed(high));
-            if low == high {
-                quote!(#low_literal)
-            } else {
-                quote!(#low_literal..=#high_literal)
-            }
-        })
-        .collect()
 }
 
 /// An enum with a variant per documented status.
@@ -1057,7 +1112,7 @@ fn status_enum(
     }
 }
 
-/// The operation's security requirements as a static the runtime reads.
+/// The operation's security requirements as the runtime reads them.
 fn operation_static(op: &Operation, ctx: &Context) -> TokenStream {
     let private = &ctx.private;
     let id = &op.id;
@@ -1074,11 +1129,11 @@ fn operation_static(op: &Operation, ctx: &Context) -> TokenStream {
         quote!(&[#(#uses),*])
     });
     quote! {
-        static OPERATION: #private::Operation = #private::Operation {
+        #private::Operation {
             id: #id,
             alternatives: &[#(#alternatives),*],
             anonymous: #anonymous,
-        };
+        }
     }
 }
 
