@@ -177,7 +177,7 @@ pub struct Example {
 
 /// Generates the client module for `options`.
 pub fn generate(options: &Options) -> Result<Output, Error> {
-    let document = load::load_within(
+    let mut document = load::load_within(
         &options.spec,
         &options.overlays,
         options.ref_root.as_deref(),
@@ -186,6 +186,13 @@ pub fn generate(options: &Options) -> Result<Output, Error> {
     if options.features_per_tag {
         model::tag_features(&document, &mut api);
     }
+    let files_read = std::mem::take(&mut document.files_read);
+    // Nothing after the model reads the document (twice over, as JSON and
+    // as `openapiv3`). Freed before emitting rather than after, the
+    // emitter reuses its memory: lower peak memory, and faster than
+    // freeing it after or on a thread of its own, which slows the emitter
+    // using both cores.
+    drop(document);
     let code = emit::emit(&api, &options.runtime_crate)?;
     let examples = emit::examples(&api, &options.runtime_crate)?;
     let crate_doc = emit::crate_doc(&api, &options.runtime_crate)?;
@@ -202,7 +209,7 @@ pub fn generate(options: &Options) -> Result<Output, Error> {
     Ok(Output {
         code,
         crate_doc,
-        files_read: document.files_read,
+        files_read,
         warnings: api.warnings,
         examples,
         features,

@@ -22,6 +22,7 @@
 //! opened, and `http(s):` and `file:` URLs are not followed. Messages name
 //! files, pointers and lines, never the text of a file.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
@@ -36,11 +37,13 @@ use crate::error::{Error, Location};
 use crate::pointer;
 
 /// A file taking part: the document (index 0) or one a reference named.
-struct File {
+struct File<'d> {
     /// As reported: the document's path, or the referring file's directory
     /// joined with the reference.
     path: PathBuf,
-    text: String,
+    /// Only to find lines in: borrowed for the document rather than a copy
+    /// of it, which is megabytes for a large one.
+    text: Cow<'d, str>,
     /// Parsed; `Null` for the document, which is walked in place.
     value: Value,
     /// The canonical path, when it has one.
@@ -65,7 +68,7 @@ struct Bundler<'d> {
     swagger2: bool,
     /// The canonical folder files must be in.
     root_dir: PathBuf,
-    files: Vec<File>,
+    files: Vec<File<'d>>,
     /// Canonical path to index in `files`. Looked up, never iterated.
     by_identity: HashMap<PathBuf, usize>,
     /// Files that could not be read or parsed, reported once.
@@ -107,7 +110,7 @@ pub(super) fn bundle(
         root_dir: root_dir.to_owned(),
         files: vec![File {
             path: source.file.clone(),
-            text: source.text.clone(),
+            text: Cow::Borrowed(&source.text),
             value: Value::Null,
             identity: source.file.canonicalize().ok(),
         }],
@@ -282,7 +285,7 @@ impl Bundler<'_> {
         };
         // Anything but an object (a boolean schema aside) would reach a
         // later message as text of the file.
-        let found = self.files[target_file].value.pointer(&pointer);
+        let found = pointer::lookup(&self.files[target_file].value, &pointer);
         let shape = match found {
             Some(Value::Object(_)) => None,
             Some(Value::Bool(_)) if node == Node::Schema => None,
@@ -486,7 +489,7 @@ impl Bundler<'_> {
         let index = self.files.len();
         self.files.push(File {
             path,
-            text,
+            text: Cow::Owned(text),
             value,
             identity: Some(identity.clone()),
         });
@@ -546,8 +549,7 @@ impl Bundler<'_> {
             };
             // Follow references that only refer onwards.
             let mut chain = vec![pointer.clone()];
-            while let Some(next) = root
-                .pointer(&pointer)
+            while let Some(next) = pointer::lookup(root, &pointer)
                 .and_then(|target| target.get("$ref"))
                 .and_then(Value::as_str)
                 .and_then(|next| next.strip_prefix('#'))

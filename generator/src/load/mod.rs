@@ -13,6 +13,7 @@ mod openapi31;
 mod overlay;
 mod refs;
 mod repair;
+mod schemas;
 mod swagger2;
 mod syntax;
 mod walk;
@@ -178,8 +179,11 @@ pub(crate) fn load_within(
     repair::repair(&mut value, &diagnostics);
     // Deserialised without tracking the path first: tracking costs a tenth
     // of generating a large document, and only an error needs the path.
-    let api = <openapiv3::OpenAPI as serde::Deserialize>::deserialize(&value)
-        .or_else(|_| serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&value));
+    let api = match read_with_schemas(&mut value) {
+        Some(api) => Ok(api),
+        None => <openapiv3::OpenAPI as serde::Deserialize>::deserialize(&value)
+            .or_else(|_| serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&value)),
+    };
     let api = match api {
         Ok(api) => api,
         Err(e) => {
@@ -204,6 +208,40 @@ pub(crate) fn load_within(
         warnings,
         extra_schemes,
     })
+}
+
+/// The document read by serde but for its schemas, which [`schemas`]
+/// builds: by serde, they are most of the time of reading a document.
+/// `None` when any part is refused, for serde to read the whole and say
+/// where and why. `value` is left as it was.
+fn read_with_schemas(value: &mut serde_json::Value) -> Option<openapiv3::OpenAPI> {
+    let inline = schemas::take_inline(value)?;
+    let components = value
+        .get_mut("components")
+        .and_then(|components| components.get_mut("schemas"))
+        .filter(|schemas| schemas.is_object())
+        .map(|slot| std::mem::replace(slot, serde_json::Value::Object(serde_json::Map::new())));
+    let rest = <openapiv3::OpenAPI as serde::Deserialize>::deserialize(&*value);
+    let built = components
+        .as_ref()
+        .and_then(serde_json::Value::as_object)
+        .map(schemas::component_schemas);
+    let built_inline: Result<Vec<_>, _> = inline.iter().map(schemas::inline_schema).collect();
+    schemas::put_back(value, inline);
+    if let Some(components) = components {
+        if let Some(slot) = value
+            .get_mut("components")
+            .and_then(|c| c.get_mut("schemas"))
+        {
+            *slot = components;
+        }
+    }
+    let mut api = rest.ok()?;
+    if let Some(built) = built {
+        api.components.as_mut()?.schemas = built.ok()?;
+    }
+    schemas::fill_inline(&mut api, built_inline.ok()?)?;
+    Some(api)
 }
 
 /// The canonical folder references may name files in: `ref_root`, or the
@@ -368,6 +406,73 @@ pub(crate) fn media_essence(media_type: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn schemas_read_apart_are_read_as_serde_reads_them() {
+        let schema = |n: u32| serde_json::json!({"type": "object", "properties": {"n": {"type": "integer", "maximum": n}}});
+        let content = |n: u32| {
+            serde_json::json!({"application/json": {
+                "schema": schema(n),
+                "encoding": {"n": {"headers": {"X-N": {"schema": schema(n + 1)}}}},
+            }})
+        };
+        let operation = |n: u32| {
+            serde_json::json!({
+                "parameters": [
+                    {"name": "a", "in": "query", "schema": schema(n)},
+                    {"name": "b", "in": "query", "content": content(n + 10)},
+                    {"$ref": "#/components/parameters/P"},
+                ],
+                "requestBody": {"content": content(n + 20)},
+                "responses": {
+                    "200": {"description": "ok", "headers": {"X-A": {"schema": schema(n + 30)}}, "content": content(n + 40)},
+                    "default": {"$ref": "#/components/responses/R"},
+                    "x-extension": {"description": "kept", "content": content(n + 50)},
+                },
+                "callbacks": {"hook": {"{$request.body#/url}": {"post": {
+                    "requestBody": {"content": content(n + 60)},
+                    "responses": {"200": {"description": "ok"}},
+                }}}},
+                "x-extension": {"schema": schema(n + 70)},
+            })
+        };
+        let document = serde_json::json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/a": {"parameters": [{"name": "c", "in": "header", "schema": schema(1)}], "get": operation(100), "post": operation(200)},
+                "x-extension": {"get": operation(300)},
+            },
+            "components": {
+                "schemas": {"S": schema(2), "T": {"$ref": "#/components/schemas/S"}},
+                "parameters": {"P": {"name": "p", "in": "path", "required": true, "schema": schema(3)}},
+                "headers": {"H": {"schema": schema(4)}, "I": {"content": content(5)}},
+                "responses": {"R": {"description": "r", "content": content(400)}},
+                "requestBodies": {"B": {"content": content(500)}},
+                "callbacks": {"C": {"{$url}": {"put": operation(600)}}},
+            },
+        });
+        let mut value = document.clone();
+        let api = read_with_schemas(&mut value).expect("read apart");
+        assert_eq!(value, document, "the document is left as it was");
+        let read = <openapiv3::OpenAPI as serde::Deserialize>::deserialize(&document).unwrap();
+        assert!(api == read);
+        assert_eq!(format!("{api:?}"), format!("{read:?}"));
+        // A reference that could be taken for a stand-in: serde reads it.
+        let mut clash = document.clone();
+        clash["paths"]["/a"]["parameters"][0]["schema"] =
+            serde_json::json!({"$ref": "\u{0}inline-schema/0"});
+        let before = clash.clone();
+        assert!(read_with_schemas(&mut clash).is_none());
+        assert_eq!(clash, before);
+        // A schema serde refuses: serde reads the whole, and says why.
+        let mut refused = document.clone();
+        refused["paths"]["/a"]["get"]["requestBody"]["content"]["application/json"]["schema"]
+            ["maxLength"] = serde_json::json!("many");
+        let before = refused.clone();
+        assert!(read_with_schemas(&mut refused).is_none());
+        assert_eq!(refused, before);
+    }
 
     #[test]
     fn invalid_yaml_names_file_line_and_column() {

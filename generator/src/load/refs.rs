@@ -31,17 +31,17 @@ use crate::pointer;
 /// may be percent-encoded, as URI fragments are.
 pub(super) fn resolve<'v>(root: &'v Value, reference: &str) -> Option<&'v Value> {
     let fragment = reference.strip_prefix('#')?;
-    root.pointer(&target(root, fragment)?)
+    pointer::lookup(root, &target(root, fragment)?)
 }
 
 /// The JSON pointer a fragment names in `root`: as written, or
 /// percent-decoded (RFC 6901 §6); `None` when it names nothing.
 pub(super) fn target(root: &Value, fragment: &str) -> Option<String> {
-    if root.pointer(fragment).is_some() {
+    if pointer::lookup(root, fragment).is_some() {
         return Some(fragment.to_owned());
     }
     let decoded = pointer::percent_decode(fragment);
-    root.pointer(&decoded).map(|_| decoded)
+    pointer::lookup(root, &decoded).map(|_| decoded)
 }
 
 /// Chains of references longer than this are an error.
@@ -111,8 +111,7 @@ fn needs_rewriting(root: &Value, value: &Value, swagger2: bool) -> bool {
                 let canonical = target(root, fragment).is_some_and(|pointer| {
                     pointer == fragment
                         && component_entry(&pointer, swagger2)
-                        && root
-                            .pointer(&pointer)
+                        && pointer::lookup(root, &pointer)
                             .is_some_and(|value| value.get("$ref").is_none())
                 });
                 if !canonical {
@@ -197,9 +196,7 @@ impl Resolver<'_> {
         let mut chain = vec![first];
         loop {
             let last = &chain[chain.len() - 1];
-            let Some(next) = self
-                .snapshot
-                .pointer(last)
+            let Some(next) = pointer::lookup(self.snapshot, last)
                 .and_then(|target| target.get("$ref"))
                 .and_then(Value::as_str)
             else {
@@ -277,7 +274,7 @@ impl Resolver<'_> {
             return None;
         }
         self.inlined += 1;
-        let mut content = self.snapshot.pointer(pointer).cloned()?;
+        let mut content = pointer::lookup(self.snapshot, pointer).cloned()?;
         self.inlining.push(pointer.to_owned());
         walk::walk(self, &mut content, Kind::Node(node), pointer);
         self.inlining.pop();
@@ -313,7 +310,9 @@ impl Resolver<'_> {
                 self.hoisted.insert(first.clone(), name.clone());
                 let index = self.additions.len();
                 self.additions.push((name.clone(), Value::Null));
-                let mut content = self.snapshot.pointer(&first).cloned().unwrap_or_default();
+                let mut content = pointer::lookup(self.snapshot, &first)
+                    .cloned()
+                    .unwrap_or_default();
                 self.inlining.push(first.clone());
                 walk::walk(self, &mut content, Kind::Node(Node::Schema), &first);
                 self.inlining.pop();

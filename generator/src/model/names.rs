@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
+use heck::ToShoutySnakeCase;
 
 /// Keywords that can be raw identifiers (`r#type`).
 const KEYWORDS: &[&str] = &[
@@ -26,10 +26,78 @@ fn words(raw: &str) -> String {
         .collect()
 }
 
+/// Calls `word` with each word of `words` (ASCII letters, digits and
+/// spaces, as [`words`] leaves a name) where heck finds them: at spaces,
+/// before an upper-case letter that follows a lower-case one (`petId`), and
+/// before the last of a run of upper-case letters followed by a lower-case
+/// one (`HTTPServer`). heck's own conversions go through `fmt` a character
+/// at a time, and the model names every property of a large document.
+fn each_word<'w>(words: &'w str, mut word: impl FnMut(&'w str)) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Case {
+        /// No letter since the last boundary.
+        None,
+        Lower,
+        Upper,
+    }
+    for part in words.split(' ') {
+        let bytes = part.as_bytes();
+        let mut start = 0;
+        let mut case = Case::None;
+        for (index, &c) in bytes.iter().enumerate() {
+            let Some(&next) = bytes.get(index + 1) else {
+                word(&part[start..]);
+                break;
+            };
+            let next_case = if c.is_ascii_lowercase() {
+                Case::Lower
+            } else if c.is_ascii_uppercase() {
+                Case::Upper
+            } else {
+                case
+            };
+            if next_case == Case::Lower && next.is_ascii_uppercase() {
+                word(&part[start..=index]);
+                start = index + 1;
+                case = Case::None;
+            } else if case == Case::Upper && c.is_ascii_uppercase() && next.is_ascii_lowercase() {
+                word(&part[start..index]);
+                start = index;
+                case = Case::None;
+            } else {
+                case = next_case;
+            }
+        }
+    }
+}
+
+/// `words` in `UpperCamelCase`, as heck's `to_upper_camel_case` writes it.
+fn upper_camel(words: &str) -> String {
+    let mut out = String::with_capacity(words.len());
+    each_word(words, |word| {
+        let mut chars = word.chars();
+        out.extend(chars.next().map(|c| c.to_ascii_uppercase()));
+        out.extend(chars.map(|c| c.to_ascii_lowercase()));
+    });
+    out
+}
+
+/// `words` in `snake_case`, as heck's `to_snake_case` writes it.
+fn snake(words: &str) -> String {
+    let mut out = String::with_capacity(words.len() + 4);
+    each_word(words, |word| {
+        if !out.is_empty() {
+            out.push('_');
+        }
+        out.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+    });
+    out
+}
+
 /// A type or variant name: `UpperCamelCase`, with `prefix` before a
 /// leading digit and `fallback` for names with no usable characters.
 fn camel(raw: &str, prefix: &str, fallback: &str) -> String {
-    let name = words(raw).to_upper_camel_case();
+    let name = upper_camel(&words(raw));
     let name = if name.is_empty() {
         fallback.to_owned()
     } else if name.starts_with(|c: char| c.is_ascii_digit()) {
@@ -127,7 +195,7 @@ pub(crate) fn status_variant_name(status: super::StatusMatch) -> String {
 /// A field, method or argument name: `snake_case`, keywords as raw
 /// identifiers.
 pub(crate) fn value_name(raw: &str) -> String {
-    let name = words(raw).to_snake_case();
+    let name = snake(&words(raw));
     let name = if name.is_empty() {
         "value".to_owned()
     } else if name.chars().all(|c| c.is_ascii_digit() || c == '_') {
@@ -232,6 +300,50 @@ mod tests {
             Some("PETS_OAUTH2_TEST")
         );
         assert_eq!(env_name("🐶"), None);
+    }
+
+    #[test]
+    fn words_are_cased_as_heck_cases_them() {
+        use heck::{ToSnakeCase, ToUpperCamelCase};
+        let mut names: Vec<String> = [
+            "",
+            " ",
+            "a",
+            "A",
+            "1",
+            "petId",
+            "PetID",
+            "HTTPServer",
+            "HTTP2Server",
+            "x  y",
+            " lead",
+            "trail ",
+            "ABc",
+            "aB",
+            "a1B",
+            "A1b",
+            "1aB",
+            "IDs",
+            "iOS",
+            "v2Beta",
+        ]
+        .iter()
+        .map(|name| (*name).to_owned())
+        .collect();
+        // Every string of up to five characters over a small alphabet.
+        let alphabet = ['a', 'B', 'C', 'd', '1', ' '];
+        let mut frontier = vec![String::new()];
+        for _ in 0..5 {
+            frontier = frontier
+                .iter()
+                .flat_map(|prefix| alphabet.iter().map(move |c| format!("{prefix}{c}")))
+                .collect();
+            names.extend(frontier.iter().cloned());
+        }
+        for name in &names {
+            assert_eq!(snake(name), name.to_snake_case(), "{name:?}");
+            assert_eq!(upper_camel(name), name.to_upper_camel_case(), "{name:?}");
+        }
     }
 
     #[test]

@@ -147,7 +147,9 @@ pub(crate) fn operations(
                 });
             }
             // Path parameters in the order of the template, then the rest.
-            params.sort_by_key(|p| match p.location {
+            // The key of each parameter is computed once (`find` of a
+            // formatted name); the sort is stable, as `sort_by_key` is.
+            params.sort_by_cached_key(|p| match p.location {
                 ParamLocation::Path => path.find(&format!("{{{}}}", p.wire)).unwrap_or(usize::MAX),
                 _ => usize::MAX,
             });

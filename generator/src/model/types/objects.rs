@@ -84,7 +84,9 @@ impl<'a> TypeBuilder<'a> {
 
     pub(super) fn struct_kind(&mut self, name: &str, merged: Merged<'_>) -> TypeKind {
         let mut field_names = Namespace::default();
-        let mut fields = Vec::new();
+        // A field per property and union, and one for additional
+        // properties: a large struct would otherwise be moved as it grows.
+        let mut fields = Vec::with_capacity(merged.properties.len() + merged.unions.len() + 1);
         for (wire, property, field_pointer) in &merged.properties {
             let hint = format!("{name} {wire}");
             let ty = self.type_of_boxed(property, &hint, field_pointer);
@@ -142,15 +144,27 @@ impl<'s> Merged<'s> {
     /// type; `required` lists add up; `additionalProperties: false` gives
     /// way to any other.
     pub(super) fn add_object(&mut self, object: Object<'s>, pointer: &str) {
+        // The properties of the first object added are a map's keys, each
+        // once: only a later object's are looked for among those before.
+        let first = self.properties.is_empty();
+        let properties_pointer = format!("{pointer}/properties");
         for (wire, property) in object.properties {
-            let property_pointer = format!("{pointer}/properties/{}", pointer::escape(wire));
-            let says_nothing = matches!(
-                property,
-                ReferenceOr::Item(schema) if matches!(shape(schema), Shape::Any)
-            );
-            match self.properties.iter_mut().find(|(w, _, _)| w == wire) {
-                Some(_) if says_nothing => {}
-                Some(existing) => *existing = (wire.clone(), property, property_pointer),
+            let property_pointer = pointer::join(&properties_pointer, wire);
+            let existing = if first {
+                None
+            } else {
+                self.properties.iter_mut().find(|(w, _, _)| w == wire)
+            };
+            match existing {
+                Some(existing) => {
+                    let says_nothing = matches!(
+                        property,
+                        ReferenceOr::Item(schema) if matches!(shape(schema), Shape::Any)
+                    );
+                    if !says_nothing {
+                        *existing = (wire.clone(), property, property_pointer);
+                    }
+                }
                 None => self
                     .properties
                     .push((wire.clone(), property, property_pointer)),

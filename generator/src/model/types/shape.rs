@@ -77,11 +77,26 @@ fn number_format(format: &VariantOrUnknownOrEmpty<NumberFormat>) -> Option<&str>
 /// Values listed once each, in document order: a repeated value would be an
 /// unreachable match arm.
 fn distinct<T: Clone + Eq + std::hash::Hash>(values: impl IntoIterator<Item = T>) -> Vec<T> {
+    // Most lists are short, and looking through them beats hashing (and
+    // copying) each value: the model asks for the shape of a schema often.
+    const SHORT: usize = 16;
+    let mut distinct = Vec::new();
     let mut seen = HashSet::new();
-    values
-        .into_iter()
-        .filter(|value| seen.insert(value.clone()))
-        .collect()
+    for value in values {
+        if distinct.len() < SHORT {
+            if !distinct.contains(&value) {
+                distinct.push(value);
+            }
+            continue;
+        }
+        if seen.is_empty() {
+            seen.extend(distinct.iter().cloned());
+        }
+        if seen.insert(value.clone()) {
+            distinct.push(value);
+        }
+    }
+    distinct
 }
 
 pub(super) fn shape(schema: &Schema) -> Shape<'_> {
@@ -281,6 +296,16 @@ mod tests {
 
     fn schema(json: serde_json::Value) -> Schema {
         serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn values_are_listed_once_each_in_order_however_many() {
+        for count in [0, 1, 15, 16, 17, 40] {
+            // Each value twice, the second time after all the others.
+            let values: Vec<usize> = (0..count).chain(0..count).map(|v| v * 7 % 41).collect();
+            let expected: Vec<usize> = (0..count).map(|v| v * 7 % 41).collect();
+            assert_eq!(distinct(values), expected, "{count}");
+        }
     }
 
     #[test]
