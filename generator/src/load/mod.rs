@@ -407,6 +407,39 @@ pub(crate) fn media_essence(media_type: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Every document of the corpus beside the checkout (`../shared/corpus`)
+    /// reads into the same `openapiv3` document whether its schemas are
+    /// built by `schemas` or read by serde. Skipped with a message when the
+    /// corpus is absent, except in CI (`CI=true`), where that fails.
+    #[test]
+    fn corpus_schemas_read_apart_are_read_as_serde_reads_them() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
+        if !dir.is_dir() {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "{} not found: CI runs with ../shared beside the checkout",
+                dir.display()
+            );
+            eprintln!("skipped: {} not found", dir.display());
+            return;
+        }
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| {
+                let extension = path.extension().and_then(|e| e.to_str());
+                matches!(extension, Some("json" | "yaml" | "yml"))
+            })
+            .collect();
+        paths.sort();
+        assert!(paths.len() > 20, "{} documents", paths.len());
+        for path in paths {
+            let document = load(&path, &[]).unwrap_or_else(|e| panic!("{e}"));
+            let read: openapiv3::OpenAPI = serde::Deserialize::deserialize(&document.json).unwrap();
+            assert!(document.api == read, "{}", path.display());
+        }
+    }
+
     #[test]
     fn schemas_read_apart_are_read_as_serde_reads_them() {
         let schema = |n: u32| serde_json::json!({"type": "object", "properties": {"n": {"type": "integer", "maximum": n}}});
