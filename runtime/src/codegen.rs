@@ -6,18 +6,18 @@
 //! here is public API.
 //!
 //! Besides the re-exports, this holds the helpers a generated operation
-//! is made of: sending and decoding a success body ([`send_json`],
-//! [`decode_json`], [`send_empty`], [`send_decoded`]), the same with the
-//! response's status and headers ([`with_headers`] with [`decode_json`],
-//! [`decode_empty`] or [`decode_raw`], reading declared headers with
-//! [`header_value`]), turning an [`Error`] into one with the
-//! operation's documented error bodies ([`Error::decode_body`],
-//! [`error_json`]), sending with the builder's retry policy and documented
-//! error bodies ([`send_request`] with [`ErrorBodies`]),
-//! filling a declared idempotency header ([`idempotency_key`]), and reading
-//! credentials from the environment ([`env_var`]).
+//! is made of: sending the request its `send_raw` built, with the
+//! builder's retry policy and the operation's documented error bodies
+//! ([`send_request`] with [`ErrorBodies`], returning a [`Call`]), reading
+//! a success body ([`decode_json`], for the enums of several success
+//! bodies) and declared headers ([`header_value`]), turning an [`Error`]
+//! into one with documented error bodies ([`Error::decode_body`],
+//! [`error_json`]), filling a declared idempotency header
+//! ([`idempotency_key`]), and reading credentials from the environment
+//! ([`env_var`]).
 
 use crate::body::{declared_over, read_at_most, DEFAULT_MAX_RESPONSE_BODY};
+use crate::call::BoxFuture;
 use crate::client::UsedTokens;
 use crate::redact::Redactor;
 
@@ -25,11 +25,12 @@ pub use crate::auth::{
     ApiKey, Basic, Bearer, ClientAuthMethod, ClientCertificate, Credential, CredentialHeader,
     OAuth2, TokenResponsePaths,
 };
+pub use crate::call::{AsIs, Call, Decode, Decoding, Empty, Headers, Json};
 pub use crate::client::{Client, ClientBuilder, GeneratedClient};
 pub use crate::discovery::Discovery;
 pub use crate::error::Error;
 pub use crate::multipart::{FilePart, Multipart};
-pub use crate::paginate::{items, page_request, pages, List, NextPage, PageStyle, Pagination};
+pub use crate::paginate::{items, page_request, pages, NextPage, PageStyle, Pagination};
 pub use crate::params::{
     cookie_header, cookie_param, encode_body, header_param, path_param, query_param, BodyEncoding,
     Style,
@@ -107,30 +108,33 @@ pub async fn execute(
     }
 }
 
-/// The future of a generated call (`send`, `send_raw`,
-/// `send_with_headers`…): boxed once here, so that generated methods name
-/// one concrete type instead of each defining a future of its own for the
-/// compiler to infer, and callers can name it (to store it, say).
-pub type Call<'a, T, E = std::convert::Infallible> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Error<E>>> + Send + 'a>>;
-
 /// Sends a request built by a generated builder's `send_raw` (see
-/// [`execute`]) and turns an error response whose status `errors` documents
-/// into an [`Error::ErrorResponse`] with its decoded body. Written once
-/// here, so that a generated `send_raw` is a plain function building the
-/// request, with no `async` body or closure of its own to compile.
-pub fn send_request<'a, E: Send + 'a>(
+/// [`execute`]); an error response whose status `errors` documents becomes
+/// an [`Error::ErrorResponse`] with its decoded body. Written once here, so
+/// that a generated `send_raw` is a plain function building the request,
+/// with no future or closure of its own to compile.
+pub fn send_request<'a, E>(
     client: &'a Client,
     operation: &'static Operation,
     request: RequestBuilder,
     retries: Option<RetryPolicy>,
     errors: ErrorBodies<E>,
-) -> Call<'a, Response, E> {
-    Box::pin(async move {
-        execute(client, operation, request, retries.as_ref())
-            .await
-            .map_err(|error| error.decode_body(|status, body| errors.decode(status, body)))
-    })
+) -> Call<'a, Response, E, AsIs> {
+    Call::new(
+        operation,
+        sending(client, operation, request, retries),
+        errors,
+    )
+}
+
+/// [`execute`] as a boxed future, of one type whatever the operation's.
+fn sending<'a>(
+    client: &'a Client,
+    operation: &'static Operation,
+    request: RequestBuilder,
+    retries: Option<RetryPolicy>,
+) -> BoxFuture<'a, Result<Response, Error>> {
+    Box::pin(async move { execute(client, operation, request, retries.as_ref()).await })
 }
 
 /// The documented error bodies of an operation, as generated code hands
@@ -143,6 +147,14 @@ pub struct ErrorBodies<E> {
     /// decode.
     decode: fn(u16, &[u8]) -> Option<E>,
 }
+
+impl<E> Clone for ErrorBodies<E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E> Copy for ErrorBodies<E> {}
 
 impl ErrorBodies<std::convert::Infallible> {
     /// An operation documenting no error body: every error response stays
@@ -177,7 +189,7 @@ impl<E> ErrorBodies<E> {
 
     /// The documented body of an error response, if `status` has one and
     /// `body` decodes.
-    fn decode(&self, status: u16, body: &[u8]) -> Option<E> {
+    pub(crate) fn decode(&self, status: u16, body: &[u8]) -> Option<E> {
         let documented = self
             .statuses
             .iter()
@@ -203,95 +215,6 @@ pub fn idempotency_key(request: RequestBuilder, name: &'static str, set: bool) -
     }
     let key = uuid::Builder::from_random_bytes(bytes).into_uuid();
     request.header(name, key.hyphenated().to_string())
-}
-
-/// Sends a request (the generated builder's `send_raw`) and reads the
-/// success response as JSON of type `T`: the whole of a generated `send`,
-/// written once here rather than as an `async fn` per operation.
-pub fn send_json<'a, T, E>(
-    operation: &'static Operation,
-    raw: impl std::future::Future<Output = Result<Response, Error<E>>> + Send + 'a,
-) -> Call<'a, T, E>
-where
-    T: serde::de::DeserializeOwned + Send + 'a,
-    E: Send + 'a,
-{
-    Box::pin(async move { decode_json(operation, raw.await?).await })
-}
-
-/// Sends a request (the generated builder's `send_raw`) whose success
-/// response has no body worth reading, and drops the response.
-pub fn send_empty<'a, E: Send + 'a>(raw: Call<'a, Response, E>) -> Call<'a, (), E> {
-    Box::pin(async move {
-        drop(raw.await?);
-        Ok(())
-    })
-}
-
-/// Sends a request (the generated builder's `send_raw`) and decodes its
-/// success response with `decode`: the `send` of an operation with several
-/// success bodies, whose `decode` matches on the status.
-pub fn send_decoded<'a, T, E, F, D>(raw: Call<'a, Response, E>, decode: D) -> Call<'a, T, E>
-where
-    D: FnOnce(Response) -> F + Send + 'a,
-    F: std::future::Future<Output = Result<T, Error<E>>> + Send + 'a,
-    T: 'a,
-    E: Send + 'a,
-{
-    Box::pin(async move { decode(raw.await?).await })
-}
-
-/// Sends a request (the generated builder's `send_raw`) and decodes its
-/// success response with `decode`, keeping the status and headers: the
-/// whole of a generated `send_with_headers`.
-pub fn with_headers<'a, T, H, E, F, D>(
-    raw: Call<'a, Response, E>,
-    decode: D,
-) -> Call<'a, WithHeaders<T, H>, E>
-where
-    H: FromHeaders + Send + 'a,
-    D: FnOnce(Response) -> F + Send + 'a,
-    F: std::future::Future<Output = Result<T, Error<E>>> + Send + 'a,
-    T: Send + 'a,
-    E: Send + 'a,
-{
-    Box::pin(async move {
-        let response = raw.await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let body = decode(response).await?;
-        Ok(WithHeaders::new(status, headers, body))
-    })
-}
-
-/// Sends a request (the generated builder's `send_raw`) and reads the
-/// success response as JSON of type `T`, keeping its status and headers:
-/// the whole of a generated `send_with_headers` for a JSON body.
-pub fn send_json_with_headers<'a, T, H, E>(
-    operation: &'static Operation,
-    raw: Call<'a, Response, E>,
-) -> Call<'a, WithHeaders<T, H>, E>
-where
-    T: serde::de::DeserializeOwned + Send + 'a,
-    H: FromHeaders + Send + 'a,
-    E: Send + 'a,
-{
-    Box::pin(async move {
-        let response = raw.await?;
-        let (status, headers) = (response.status(), response.headers().clone());
-        let body = decode_json(operation, response).await?;
-        Ok(WithHeaders::new(status, headers, body))
-    })
-}
-
-/// Drops a success response whose body is not worth reading.
-pub async fn decode_empty<E>(response: Response) -> Result<(), Error<E>> {
-    drop(response);
-    Ok(())
-}
-
-/// Hands a success response over unread (a body that is not JSON).
-pub async fn decode_raw<E>(response: Response) -> Result<Response, Error<E>> {
-    Ok(response)
 }
 
 /// Reads a success response as JSON of type `T`: at most

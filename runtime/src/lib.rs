@@ -40,6 +40,7 @@
 pub mod auth;
 mod body;
 mod cache;
+pub mod call;
 mod client;
 pub mod clock;
 mod codegen;
@@ -62,15 +63,14 @@ pub mod security;
 mod serde_helpers;
 pub mod store;
 
+pub use call::Call;
 pub use chrono;
 pub use client::{Client, ClientBuilder, GeneratedClient};
-pub use codegen::Call;
 pub use connection::TlsVersion;
 pub use device::DeviceAuthorization;
 pub use error::{Error, OAuth2ErrorResponse, RawResponse, TokenError};
 pub use jwt::SigningKey;
 pub use multipart::FilePart;
-pub use paginate::List;
 pub use params::BodyEncoding;
 pub use reqwest;
 pub use response::{FromHeader, FromHeaders, Response};

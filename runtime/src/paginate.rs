@@ -167,14 +167,6 @@ fn decode_component(component: &str) -> String {
         .into_owned()
 }
 
-/// The stream of a generated `pages()` or `items()`: boxed once here, so
-/// that generated methods name one concrete type (as [`Call`] for a
-/// call's future).
-///
-/// [`Call`]: crate::Call
-pub type List<'a, T, E = std::convert::Infallible> =
-    std::pin::Pin<Box<dyn Stream<Item = Result<T, Error<E>>> + Send + 'a>>;
-
 /// Every page of an operation's list, in order, each a success response
 /// decoded as `send_with_headers` would decode it. `send` sends a copy of
 /// the `builder`'s request, for the page it is given (`None` for the
@@ -186,14 +178,14 @@ pub fn pages<'a, B, T, H, E, S, F>(
     pagination: &'static Pagination,
     builder: B,
     send: S,
-) -> List<'a, WithHeaders<T, H>, E>
+) -> impl Stream<Item = Result<WithHeaders<T, H>, Error<E>>> + Unpin + 'a
 where
-    B: Clone + Send + Sync + 'a,
-    T: DeserializeOwned + Send + 'a,
-    H: FromHeaders + Send + 'a,
-    E: Send + 'a,
-    S: Fn(B, Option<NextPage>) -> F + Send + Sync + 'a,
-    F: Future<Output = Result<Response, Error<E>>> + Send + 'a,
+    B: Clone + 'a,
+    T: DeserializeOwned + 'a,
+    H: FromHeaders + 'a,
+    E: 'a,
+    S: Fn(B, Option<NextPage>) -> F + 'a,
+    F: Future<Output = Result<Response, Error<E>>> + 'a,
 {
     let send = move |next| send(builder.clone(), next);
     let state = State {
@@ -230,15 +222,16 @@ where
 /// Every item of an operation's list, in order: the items `extract` takes
 /// out of each of `pages`' bodies. Ends after the last page's items, or
 /// with the first error.
-pub fn items<'a, T, H, I, E>(
-    pages: List<'a, WithHeaders<T, H>, E>,
+pub fn items<'a, T, H, I, E, P>(
+    pages: P,
     extract: fn(T) -> Vec<I>,
-) -> List<'a, I, E>
+) -> impl Stream<Item = Result<I, Error<E>>> + Unpin + 'a
 where
+    P: Stream<Item = Result<WithHeaders<T, H>, Error<E>>> + Unpin + 'a,
     T: 'a,
     H: 'a,
-    I: Send + 'a,
-    E: Send + 'a,
+    I: 'a,
+    E: 'a,
 {
     let state = (pages, VecDeque::new());
     Box::pin(futures_util::stream::unfold(

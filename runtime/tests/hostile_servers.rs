@@ -107,7 +107,10 @@ async fn get<T: serde::de::DeserializeOwned + Send>(
     path: &str,
 ) -> Result<T, Error> {
     let request = client.request(Method::GET, path);
-    runtime::__private_v0_1::send_json(operation, client.execute(operation, request)).await
+    use runtime::__private_v0_1::{send_request, ErrorBodies, Json};
+    send_request(client, operation, request, None, ErrorBodies::NONE)
+        .__decoded::<T, Json>()
+        .await
 }
 
 async fn get_raw(

@@ -129,10 +129,9 @@ async fn logs_show_no_secret_a_token_endpoint_echoes() {
             .unwrap();
         let list = || {
             let request = client.request(Method::GET, "/pets");
-            runtime::__private_v0_1::send_json::<Vec<serde_json::Value>, _>(
-                &LIST_PETS,
-                client.execute(&LIST_PETS, request),
-            )
+            use runtime::__private_v0_1::{send_request, ErrorBodies, Json};
+            send_request(&client, &LIST_PETS, request, None, ErrorBodies::NONE)
+                .__decoded::<Vec<serde_json::Value>, Json>()
         };
         if client_auth == ClientAuthMethod::Basic {
             list().await.unwrap();

@@ -348,7 +348,7 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
         decoder: error_decoder,
         enum_def: error_enum,
     } = errors(op, ctx);
-    let (output, finish, success_enum) = success(op, &error, ctx);
+    let (output, finish, success_enum) = success(op, error_body.as_ref(), ctx);
     let (with_headers_output, headers_struct) = match &op.headers {
         Some(headers) => {
             let name = ident(&headers.name);
@@ -359,37 +359,40 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
         }
         None => (quote!(super::Response<#output>), TokenStream::new()),
     };
-    let Finish {
-        send,
-        with_headers,
-        decoder,
-    } = finish;
+    let Finish { decode, decoder } = finish;
     let described = match operation_id(op) {
         Some(id) => format!("A `{id}` request (`{} {}`)", op.http_method, op.path),
         None => format!("A `{} {}` request", op.http_method, op.path),
     };
-    // The runtime's boxed future: generated methods build the request and
-    // hand it over, with no future type of their own for the compiler to
-    // infer (an `async fn` only with several success bodies, `__decode`).
-    let future = |output: TokenStream| {
-        let body = error_body.iter();
-        quote!(#private::Call<'a, #output #(, #body)*>)
+    // The runtime's `Call`: generated methods build the request and hand it
+    // over, with no future, closure or opaque type of their own for the
+    // compiler to check. `decode` is how the success response becomes the
+    // value, `Json` when not given.
+    let call = |output: TokenStream, decode: Option<TokenStream>| match (&error_body, decode) {
+        (None, None) => quote!(#private::Call<'a, #output>),
+        (Some(body), None) => quote!(#private::Call<'a, #output, #body>),
+        (body, Some(decode)) => {
+            let body = body
+                .clone()
+                .unwrap_or_else(|| quote!(::std::convert::Infallible));
+            quote!(#private::Call<'a, #output, #body, #decode>)
+        }
     };
-    let paging = op.pagination.as_ref().map(|pagination| {
-        paging(
-            pagination,
-            &output,
-            &with_headers_output,
-            error_body.as_ref(),
-            ctx,
-        )
-    });
-    let (send_output, with_headers_output) = (future(output), future(with_headers_output));
-    let raw_output = future(quote!(#private::Response));
+    let paging = op
+        .pagination
+        .as_ref()
+        .map(|pagination| paging(pagination, &output, &with_headers_output, &error, ctx));
+    let send_output = call(output, decode.clone());
+    let decode_or_json = decode.unwrap_or_else(|| quote!(#private::Json));
+    let with_headers_output = call(
+        with_headers_output,
+        Some(quote!(#private::Headers<#decode_or_json>)),
+    );
+    let raw_output = call(quote!(#private::Response), Some(quote!(#private::AsIs)));
     let send = quote! {
         /// Sends the request and decodes the response.
         pub fn send(self) -> #send_output {
-            #send
+            self.send_raw().__decoded()
         }
 
         /// Sends the request and decodes the response, keeping its status
@@ -397,10 +400,9 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
         /// `typed_headers`).
         #[allow(clippy::type_complexity)]
         pub fn send_with_headers(self) -> #with_headers_output {
-            #with_headers
+            self.send_raw().__decoded()
         }
 
-        #decoder
         #error_decoder
     };
     let struct_doc = super::generated_doc(&format!(
@@ -507,6 +509,7 @@ fn builder(op: &Operation, members: &[Member], ctx: &Context) -> TokenStream {
         }
 
         #success_enum
+        #decoder
         #accept_enum
         #error_enum
         #headers_struct
@@ -566,11 +569,10 @@ fn paging(
     pagination: &Pagination,
     output: &TokenStream,
     with_headers: &TokenStream,
-    error_body: Option<&TokenStream>,
+    error: &TokenStream,
     ctx: &Context,
 ) -> TokenStream {
     let private = &ctx.private;
-    let error_body: Vec<&TokenStream> = error_body.into_iter().collect();
     let item = rust_type(&pagination.item, &quote!(types::), ctx);
     let some = |value: &Option<String>| match value {
         Some(value) => quote!(::std::option::Option::Some(#value)),
@@ -642,7 +644,11 @@ fn paging(
         /// call (credentials, retries, 401 renewal). The stream ends after
         /// the last page or the first error.
         #[allow(clippy::type_complexity)]
-        pub fn pages(self) -> #private::List<'a, #with_headers #(, #error_body)*> {
+        pub fn pages(
+            self,
+        ) -> impl #private::Stream<Item = ::std::result::Result<#with_headers, #error>>
+               + ::std::marker::Unpin
+               + 'a {
             static PAGINATION: #private::Pagination = #private::Pagination {
                 style: #style,
                 items: #items,
@@ -652,7 +658,11 @@ fn paging(
         }
 
         /// Every item of every page, in order (see [`pages`](Self::pages)).
-        pub fn items(self) -> #private::List<'a, #item #(, #error_body)*> {
+        pub fn items(
+            self,
+        ) -> impl #private::Stream<Item = ::std::result::Result<#item, #error>>
+               + ::std::marker::Unpin
+               + 'a {
             #private::items(self.pages(), |page: #output| #extract)
         }
     }
@@ -820,11 +830,9 @@ fn body_expression(body: &Body, ctx: &Context) -> TokenStream {
 
 /// How an operation's success response becomes what `send` returns.
 struct Finish {
-    /// The body of `send`.
-    send: TokenStream,
-    /// The body of `send_with_headers`.
-    with_headers: TokenStream,
-    /// The builder's `__decode` function, when the operation has one.
+    /// The runtime's `Decode` for it, when not `Json`.
+    decode: Option<TokenStream>,
+    /// The `Decode` impl of the enum of several success bodies.
     decoder: TokenStream,
 }
 
@@ -832,37 +840,27 @@ struct Finish {
 /// success responses when there are several.
 fn success(
     op: &Operation,
-    error: &TokenStream,
+    error_body: Option<&TokenStream>,
     ctx: &Context,
 ) -> (TokenStream, Finish, TokenStream) {
     let private = &ctx.private;
     let named = quote!(types::);
-    let finish = |send: TokenStream, with_headers: TokenStream| Finish {
-        send,
-        with_headers,
+    let finish = |decode: Option<TokenStream>| Finish {
+        decode,
         decoder: TokenStream::new(),
     };
-    let with = |decode: TokenStream| quote!(#private::with_headers(self.send_raw(), #decode));
     match &op.success {
         Success::One(Payload::Empty) => (
             quote!(()),
-            finish(
-                quote!(#private::send_empty(self.send_raw())),
-                with(quote!(#private::decode_empty)),
-            ),
+            finish(Some(quote!(#private::Empty))),
             TokenStream::new(),
         ),
-        Success::One(Payload::Json(ty)) => (
-            rust_type(ty, &named, ctx),
-            finish(
-                quote!(#private::send_json(Self::__OPERATION, self.send_raw())),
-                quote!(#private::send_json_with_headers(Self::__OPERATION, self.send_raw())),
-            ),
-            TokenStream::new(),
-        ),
+        Success::One(Payload::Json(ty)) => {
+            (rust_type(ty, &named, ctx), finish(None), TokenStream::new())
+        }
         Success::One(Payload::Raw) => (
             quote!(#private::Response),
-            finish(quote!(self.send_raw()), with(quote!(#private::decode_raw))),
+            finish(Some(quote!(#private::AsIs))),
             TokenStream::new(),
         ),
         Success::Several { name, variants } => {
@@ -875,7 +873,7 @@ fn success(
                         Ok(#enum_name::#variant_name)
                     }},
                     Payload::Json(_) => quote! {
-                        #private::decode_json(Self::__OPERATION, response).await.map(#enum_name::#variant_name)
+                        #private::decode_json(operation, response).await.map(#enum_name::#variant_name)
                     },
                     Payload::Raw => quote!(Ok(#enum_name::#variant_name(response))),
                 }
@@ -894,14 +892,22 @@ fn success(
                 .find(|variant| !matches!(variant.status, StatusMatch::Code(_)))
                 .unwrap_or(&variants[0]);
             let fallback = decode(fallback);
+            let error_body = error_body
+                .cloned()
+                .unwrap_or_else(|| quote!(::std::convert::Infallible));
             let decoder = quote! {
-                /// Decodes a success response by its status.
-                async fn __decode(
-                    response: #private::Response,
-                ) -> ::std::result::Result<#enum_name, #error> {
-                    match response.status().as_u16() {
-                        #(#arms)*
-                        _ => #fallback,
+                impl<'a> #private::Decode<'a, #enum_name, #error_body> for #enum_name {
+                    /// Decodes a success response by its status.
+                    fn decode(
+                        operation: &'static #private::Operation,
+                        response: #private::Response,
+                    ) -> #private::Decoding<'a, #enum_name, #error_body> {
+                        ::std::boxed::Box::pin(async move {
+                            match response.status().as_u16() {
+                                #(#arms)*
+                                _ => #fallback,
+                            }
+                        })
                     }
                 }
             };
@@ -913,8 +919,7 @@ fn success(
             (
                 quote!(#enum_name),
                 Finish {
-                    send: quote!(#private::send_decoded(self.send_raw(), Self::__decode)),
-                    with_headers: with(quote!(Self::__decode)),
+                    decode: Some(quote!(#enum_name)),
                     decoder,
                 },
                 enum_def,
