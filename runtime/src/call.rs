@@ -36,9 +36,18 @@ pub type Decoding<'a, T, E> = BoxFuture<'a, Result<T, Error<E>>>;
 ///
 /// It is `Send` and `Unpin`; await it, spawn it, or keep it in a struct:
 ///
-/// ```rust,ignore
-/// let call: runtime::Call<'_, Vec<Pet>, Problem> = client.list_pets().send();
-/// let pets = call.await?;
+/// ```no_run
+/// # type Pet = String;
+/// # type Problem = String;
+/// /// A call started now and awaited later: `client.list_pets().send()`
+/// /// of a generated client whose error bodies are `Problem`s.
+/// struct Pending<'a> {
+///     pets: runtime::Call<'a, Vec<Pet>, Problem>,
+/// }
+///
+/// async fn finish(pending: Pending<'_>) -> Result<Vec<Pet>, runtime::Error<Problem>> {
+///     pending.pets.await
+/// }
 /// ```
 #[must_use = "a call does nothing until it is awaited"]
 pub struct Call<'a, T, E = Infallible, D = Json> {
